@@ -1,0 +1,65 @@
+"""The two roles of Archive CRM, as Django groups.
+
+Sales staff (`sales`) see and edit only the customers assigned to them; managers (`manager`)
+see all; admins are superusers and count as managers everywhere.
+"""
+
+from django.contrib.auth.management import create_permissions
+
+SALES = "sales"
+MANAGER = "manager"
+ROLES = (SALES, MANAGER)
+
+
+def role_names(user) -> frozenset[str]:
+    """The user's role group names, read once per user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        user._role_names = cached
+    return cached
+
+
+def is_manager(user) -> bool:
+    """Managers and superusers see every customer and review every channel."""
+    return user.is_authenticated and (user.is_superuser or MANAGER in role_names(user))
+
+
+def is_sales(user) -> bool:
+    return SALES in role_names(user)
+
+
+def grant_permissions(apps, role: str, permissions: list[str]) -> None:
+    """Give `role` the permissions named "app_label.codename" (for data migrations).
+
+    Permissions are normally created after `migrate` finishes; creating them here lets a
+    fresh database get its roles in the same `migrate` run.
+    """
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name=role)
+    for dotted in permissions:
+        app_label, codename = dotted.split(".")
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+
+
+def revoke_permissions(apps, role: str, permissions: list[str]) -> None:
+    """Reverse of grant_permissions, for reversible data migrations."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name=role).first()
+    if group is None:
+        return
+    for dotted in permissions:
+        app_label, codename = dotted.split(".")
+        group.permissions.remove(
+            *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        )
