@@ -1,0 +1,71 @@
+"""The customer filters, shared by the list page, its exports and the API."""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import SALES
+from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
+from customers.models import Customer
+
+
+def _salespeople(request):
+    return get_user_model().objects.filter(groups__name=SALES).order_by("username")
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search", label=_("Search"), help_text=_("Name, code, phone or contact name")
+    )
+    customer_type = django_filters.ModelChoiceFilter(
+        queryset=CustomerType.objects.all(), label=_("Customer type")
+    )
+    ownership = django_filters.ModelChoiceFilter(
+        queryset=OwnershipForm.objects.all(), label=_("Ownership")
+    )
+    region = django_filters.ModelChoiceFilter(
+        queryset=Region.objects.all(), method="in_region", label=_("Region")
+    )
+    grade = django_filters.ModelChoiceFilter(
+        queryset=GradeLevel.objects.all(), label=_("Grade"), null_label=_("No grade")
+    )
+    route = django_filters.ModelChoiceFilter(queryset=Route.objects.all(), label=_("Route"))
+    salesperson = django_filters.ModelChoiceFilter(
+        queryset=_salespeople,
+        label=_("Salesperson"),
+        to_field_name="username",
+    )
+    status = django_filters.ChoiceFilter(choices=Customer.Status.choices, label=_("Status"))
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("code", "code"),
+            ("name", "name"),
+            ("grade__order", "grade"),
+            ("region__name", "region"),
+            ("salesperson__username", "salesperson"),
+            ("updated_at", "updated"),
+        ),
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["q", "customer_type", "ownership", "region", "grade", "route", "salesperson"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        matches = (
+            Q(name__icontains=value)
+            | Q(short_name__icontains=value)
+            | Q(code__icontains=value)
+            | Q(phone__icontains=value)
+            | Q(pk__in=Customer.objects.filter(contacts__name__icontains=value).values("pk"))
+        )
+        return queryset.filter(matches)
+
+    def in_region(self, queryset, name, value):
+        """A region includes its sub-regions at any depth."""
+        return queryset.filter(region__in=Region.objects.subtree_ids(value))

@@ -1,0 +1,155 @@
+"""Reads of the customer archive that depend on who asks."""
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from customers.models import CARD_SECTIONS, Customer, FieldProvenance
+
+LIST_RELATED = ("customer_type", "ownership", "region", "grade", "route", "salesperson")
+
+
+def customers_visible_to(user):
+    """The customers `user` may see and change, with what a list row shows."""
+    return Customer.objects.visible_to(user).select_related(*LIST_RELATED)
+
+
+def customer_get_for_user(user, pk) -> Customer:
+    """One customer within the user's scope; outside it the customer does not exist (404)."""
+    return get_object_or_404(customers_visible_to(user), pk=pk)
+
+
+def customer_find_duplicates(
+    *, name: str = "", credit_code: str = "", phone: str = "", exclude_pk=None
+) -> list[Customer]:
+    """Other cards (in the whole archive, whatever the user's scope) with the same name,
+    credit code or phone: the duplicate warning on create. Scope does not apply because a
+    duplicate belonging to a colleague is exactly what must be caught."""
+    condition = Q()
+    if name.strip():
+        condition |= Q(name__iexact=name.strip())
+    if credit_code.strip():
+        condition |= Q(credit_code=credit_code.strip())
+    if phone.strip():
+        condition |= Q(phone=phone.strip())
+    if not condition:
+        return []
+    queryset = Customer.objects.filter(condition).select_related("salesperson")
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return list(queryset[:10])
+
+
+@dataclass(frozen=True)
+class Completeness:
+    overall: int  # percent
+    sections: dict[str, int]  # percent per section of CARD_SECTIONS
+
+
+def customer_completeness(customer: Customer) -> Completeness:
+    """Share of the card's meaningful fields that are filled, per section and overall."""
+    filled_total = fields_total = 0
+    sections = {}
+    for section, fields in CARD_SECTIONS.items():
+        filled = sum(1 for field in fields if getattr(customer, field) not in (None, ""))
+        sections[section] = round(100 * filled / len(fields))
+        filled_total += filled
+        fields_total += len(fields)
+    return Completeness(overall=round(100 * filled_total / fields_total), sections=sections)
+
+
+def customer_provenance(customer: Customer) -> dict[str, FieldProvenance]:
+    """Each field's provenance, keyed by field name (one query)."""
+    return {
+        p.field_name: p
+        for p in FieldProvenance.objects.filter(customer=customer).select_related("recorded_by")
+    }
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: object
+    user: object
+    channel: str
+    channel_label: str
+    kind: str  # "+" created, "~" changed, "-" deleted
+    reason: str
+    changes: list[FieldChange]
+
+
+def customer_timeline(customer: Customer, *, limit: int = 50) -> list[TimelineEntry]:
+    """The card's history, newest first: who changed which fields from what to what, when,
+    and through which channel. Two queries plus one per kind of related value shown."""
+    records = list(
+        customer.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
+    fields = [f for f in Customer._meta.get_fields() if hasattr(f, "attname")]
+    tracked = [f for f in fields if f.name not in {"updated_at", "created_at", "id", "version"}]
+    entries = []
+    pairs = list(pairwise(records))
+    if len(records) <= limit and records:
+        pairs.append((records[-1], None))
+    for new, old in pairs:
+        changes = []
+        for field in tracked:
+            new_value = getattr(new, field.attname)
+            old_value = getattr(old, field.attname) if old is not None else None
+            if old is None and new_value in (None, ""):
+                continue
+            if old is not None and new_value == old_value:
+                continue
+            changes.append(FieldChange(field.name, str(field.verbose_name), old_value, new_value))
+        entries.append(
+            TimelineEntry(
+                when=new.history_date,
+                user=new.history_user,
+                channel=new.history_channel,
+                channel_label=new.get_history_channel_display(),
+                kind=new.history_type,
+                reason=new.history_change_reason or "",
+                changes=changes,
+            )
+        )
+    _resolve_related_values(entries)
+    return entries
+
+
+def _resolve_related_values(entries: list[TimelineEntry]) -> None:
+    """Replace foreign-key ids and choice codes in the timeline with what people read."""
+    by_field: dict[str, set] = {}
+    for entry in entries:
+        for change in entry.changes:
+            field = Customer._meta.get_field(change.field)
+            if field.is_relation:
+                by_field.setdefault(change.field, set()).update(
+                    v for v in (change.old, change.new) if v is not None
+                )
+    names = {}
+    for field_name, ids in by_field.items():
+        model = Customer._meta.get_field(field_name).related_model
+        names[field_name] = {obj.pk: str(obj) for obj in model._default_manager.filter(pk__in=ids)}
+    for entry in entries:
+        resolved = []
+        for change in entry.changes:
+            field = Customer._meta.get_field(change.field)
+            old, new = change.old, change.new
+            if field.is_relation:
+                old = names[change.field].get(old, old) if old is not None else None
+                new = names[change.field].get(new, new) if new is not None else None
+            elif field.choices:
+                display = dict(field.flatchoices)
+                old, new = display.get(old, old), display.get(new, new)
+            resolved.append(FieldChange(change.field, change.label, old, new))
+        entry.changes[:] = resolved
