@@ -1,0 +1,74 @@
+import pytest
+from django.http import Http404
+
+from customers.models import Channel, Customer
+from customers.selectors import (
+    customer_completeness,
+    customer_find_duplicates,
+    customer_get_for_user,
+    customer_timeline,
+    customers_visible_to,
+)
+from customers.services import card_update
+from tests.accounts.factories import UserFactory
+from tests.customers.factories import CustomerFactory, RegionFactory, customer_type
+
+pytestmark = pytest.mark.django_db
+
+
+def test_salesperson_sees_only_assigned_customers(salesperson, other_salesperson, manager):
+    mine = CustomerFactory(salesperson=salesperson)
+    theirs = CustomerFactory(salesperson=other_salesperson)
+    assert list(customers_visible_to(salesperson)) == [mine]
+    assert set(customers_visible_to(manager)) == {mine, theirs}
+    with pytest.raises(Http404):
+        customer_get_for_user(salesperson, theirs.pk)
+
+
+def test_superuser_sees_all_and_user_without_role_sees_none(admin_user):
+    CustomerFactory()
+    assert customers_visible_to(admin_user).count() == 1
+    assert customers_visible_to(UserFactory()).count() == 0
+
+
+def test_duplicates_match_name_credit_code_or_phone_across_all_salespeople():
+    existing = CustomerFactory(name="广州珠江贸易公司", phone="020-1", credit_code="")
+    assert customer_find_duplicates(name="广州珠江贸易公司 ") == [existing]
+    assert customer_find_duplicates(phone="020-1") == [existing]
+    assert customer_find_duplicates(name="别的公司", phone="020-2") == []
+    assert customer_find_duplicates(name="广州珠江贸易公司", exclude_pk=existing.pk) == []
+
+
+def test_completeness_counts_filled_fields_per_section():
+    customer = Customer(code="C1", name="X")
+    completeness = customer_completeness(customer)
+    assert completeness.sections == {
+        "basic": 6,
+        "characteristics": 0,
+        "business": 0,
+        "transactions": 0,
+    }
+    assert completeness.overall == 3  # 1 of 37 fields
+
+
+def test_timeline_lists_changes_newest_first_with_readable_values(manager):
+    region = RegionFactory(name="广东省")
+    customer = CustomerFactory(customer_type=customer_type("ordinary"), region=region)
+    card_update(
+        customer=customer,
+        changes={"customer_type": customer_type("partner"), "enterprise_scale": "large"},
+        actor=manager,
+        channel=Channel.API,
+        expected_version=1,
+    )
+    latest, created = customer_timeline(customer)
+    assert (latest.user, latest.channel, latest.kind) == (manager, "api", "~")
+    changes = {c.field: (str(c.old), str(c.new)) for c in latest.changes}
+    assert changes == {
+        "customer_type": ("Ordinary company", "Trading partner"),
+        "enterprise_scale": ("", "Large"),
+    }
+    assert created.kind == "+"
+    assert ("region", "None", "广东省") in {
+        (c.field, str(c.old), str(c.new)) for c in created.changes
+    }

@@ -1,0 +1,202 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from customers.models import Channel, Customer, FieldProvenance
+from customers.services import (
+    CardArchived,
+    CardConflict,
+    card_update,
+    contact_save,
+    customer_archive,
+    customer_create,
+    customer_restore,
+)
+from tests.customers.factories import ContactFactory, CustomerFactory, customer_type
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_records_history_and_provenance(manager, salesperson):
+    customer = customer_create(
+        data={
+            "code": "C1",
+            "name": "深圳华强贸易有限公司",
+            "phone": "0755-1",
+            "salesperson": salesperson,
+        },
+        actor=manager,
+    )
+    assert customer.version == 1
+    record = customer.history.get()
+    assert (record.history_type, record.history_user, record.history_channel) == (
+        "+",
+        manager,
+        Channel.MANUAL,
+    )
+    provenance = {p.field_name: p for p in customer.provenance.all()}
+    assert set(provenance) == {"code", "name", "phone", "salesperson"}
+    assert provenance["name"].verified is True  # a manager's own entry
+    assert provenance["name"].recorded_by == manager
+
+
+def test_create_refuses_invalid_data_and_saves_nothing(manager):
+    with pytest.raises(ValidationError) as error:
+        customer_create(
+            data={"code": "C1", "name": "X", "credit_code": "91350100M000100Y44"}, actor=manager
+        )
+    assert "credit_code" in error.value.message_dict
+    assert not Customer.objects.exists()
+
+
+def test_update_changes_fields_bumps_version_and_records_old_and_new(salesperson):
+    customer = CustomerFactory(salesperson=salesperson, phone="010-1")
+    updated = card_update(
+        customer=customer,
+        changes={"phone": "010-2", "credit_limit": Decimal("50000.00")},
+        actor=salesperson,
+        channel=Channel.VISIT,
+        expected_version=1,
+    )
+    assert updated.version == 2
+    customer.refresh_from_db()
+    assert (customer.phone, customer.credit_limit, customer.version) == (
+        "010-2",
+        Decimal("50000.00"),
+        2,
+    )
+    latest, previous = customer.history.order_by("-history_id")[:2]
+    delta = latest.diff_against(previous)
+    assert {c.field: (c.old, c.new) for c in delta.changes} == {
+        "phone": ("010-1", "010-2"),
+        "credit_limit": (None, Decimal("50000.00")),
+        "version": (1, 2),
+    }
+    assert (latest.history_user, latest.history_channel) == (salesperson, Channel.VISIT)
+    phone = FieldProvenance.objects.get(customer=customer, field_name="phone")
+    assert (phone.channel, phone.verified) == (Channel.VISIT, False)
+
+
+def test_stale_card_update_is_refused_and_keeps_first_edit(manager, salesperson):
+    customer = CustomerFactory(salesperson=salesperson, phone="010-1", address="旧地址")
+    card_update(
+        customer=customer,
+        changes={"phone": "010-2"},
+        actor=salesperson,
+        channel=Channel.MANUAL,
+        expected_version=1,
+    )
+    with pytest.raises(CardConflict) as conflict:
+        card_update(
+            customer=customer,
+            changes={"address": "新地址"},
+            actor=manager,
+            channel=Channel.MANUAL,
+            expected_version=1,
+        )
+    assert conflict.value.customer.version == 2
+    customer.refresh_from_db()
+    assert (customer.phone, customer.address, customer.version) == ("010-2", "旧地址", 2)
+    assert customer.history.count() == 2
+
+
+def test_update_with_no_real_change_writes_nothing(salesperson):
+    customer = CustomerFactory(salesperson=salesperson, phone="010-1")
+    result = card_update(
+        customer=customer,
+        changes={"phone": "010-1"},
+        actor=salesperson,
+        channel=Channel.MANUAL,
+        expected_version=1,
+    )
+    assert result.version == 1
+    assert customer.history.count() == 1
+    assert not FieldProvenance.objects.filter(customer=customer).exists()
+
+
+def test_invalid_update_is_refused_and_changes_nothing(salesperson):
+    customer = CustomerFactory(salesperson=salesperson, email="a@example.com")
+    with pytest.raises(ValidationError) as error:
+        card_update(
+            customer=customer,
+            changes={"email": "not-an-email", "phone": "1"},
+            actor=salesperson,
+            channel=Channel.MANUAL,
+            expected_version=1,
+        )
+    assert "email" in error.value.message_dict
+    customer.refresh_from_db()
+    assert (customer.email, customer.version, customer.history.count()) == ("a@example.com", 1, 1)
+
+
+def test_credit_code_must_be_unique_among_cards(manager):
+    CustomerFactory(credit_code="91350100M000100Y43")
+    other = CustomerFactory()
+    with pytest.raises(ValidationError) as error:
+        card_update(
+            customer=other,
+            changes={"credit_code": "91350100M000100Y43"},
+            actor=manager,
+            channel=Channel.MANUAL,
+            expected_version=1,
+        )
+    assert "Another customer has this credit code." in str(error.value)
+
+
+def test_foreign_keys_change_by_instance(manager):
+    customer = CustomerFactory(customer_type=customer_type("ordinary"))
+    card_update(
+        customer=customer,
+        changes={"customer_type": customer_type("government")},
+        actor=manager,
+        channel=Channel.MANUAL,
+        expected_version=1,
+    )
+    customer.refresh_from_db()
+    assert customer.customer_type.code == "government"
+
+
+def test_unknown_field_is_a_programming_error(manager):
+    customer = CustomerFactory()
+    with pytest.raises(ValueError, match="version"):
+        card_update(
+            customer=customer,
+            changes={"version": 9},
+            actor=manager,
+            channel=Channel.MANUAL,
+            expected_version=1,
+        )
+
+
+def test_archive_keeps_the_card_and_blocks_edits_until_restored(manager):
+    customer = CustomerFactory()
+    archived = customer_archive(customer=customer, actor=manager)
+    assert (archived.status, archived.version) == ("archived", 2)
+    assert archived.archived_at is not None
+    assert Customer.objects.filter(pk=customer.pk).exists()
+    with pytest.raises(CardArchived):
+        card_update(
+            customer=archived,
+            changes={"phone": "1"},
+            actor=manager,
+            channel=Channel.MANUAL,
+            expected_version=2,
+        )
+    restored = customer_restore(customer=archived, actor=manager)
+    assert (restored.status, restored.archived_at, restored.version) == ("active", None, 3)
+    assert [r.status for r in customer.history.order_by("history_id")] == [
+        "active",
+        "archived",
+        "active",
+    ]
+
+
+def test_new_primary_contact_demotes_the_previous_one(manager):
+    first = ContactFactory(is_primary=True)
+    second = ContactFactory(customer=first.customer, is_primary=False)
+    second.is_primary = True
+    contact_save(contact=second, actor=manager)
+    first.refresh_from_db()
+    assert (first.is_primary, second.is_primary) == (False, True)
+    assert second.history.latest().history_user == manager
