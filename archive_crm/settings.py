@@ -43,12 +43,16 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Before import_export: its `import` and `export` commands are replaced by ours, which
+    # detect the file's encoding and import all or nothing.
+    "dataexchange",
     "import_export",
     "simple_history",
     "django_htmx",
     "accounts",
     "classification",
     "customers",
+    "sales",
     "reports",
     "demo",
 ]

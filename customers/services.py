@@ -43,7 +43,11 @@ class CardArchived(Exception):
 def _verified_default(actor, channel: str) -> bool:
     # A manager's own edit counts as verified; what arrives from salespeople, customers,
     # imports and agencies is verified when a manager accepts it in review.
-    return channel in {Channel.MANUAL, Channel.ADMIN, Channel.API} and is_manager(actor)
+    return (
+        channel in {Channel.MANUAL, Channel.ADMIN, Channel.API}
+        and actor is not None
+        and is_manager(actor)
+    )
 
 
 def _record_provenance(

@@ -55,7 +55,19 @@ def browser():
     # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
     # the test itself (fixtures, assertions) are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
+
+    # Starting Playwright gives the test thread fresh database connection objects, which lose
+    # the snapshot that serialized_rollback restores from when earlier tests set up the
+    # database (Django keeps it on the connection object): carry it over.
+    snapshots = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in snapshots.items():
+            connections[alias]._test_serialized_contents = contents
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

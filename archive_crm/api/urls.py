@@ -2,6 +2,10 @@
 
 from django.urls import include, path
 
+from archive_crm.api.views import ObtainTokenView
+
 urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("customers.api.urls")),
+    path("", include("classification.api.urls")),
 ]

@@ -1,0 +1,71 @@
+"""Reference data as the API shows it. Links between entries are written and read by code,
+a route's salesperson by username."""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.roles import SALES
+from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
+
+REFERENCE_FIELDS = ["id", "code", "name", "name_en", "order", "is_active"]
+
+
+class CustomerTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CustomerType
+        fields = REFERENCE_FIELDS
+
+
+class OwnershipFormSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OwnershipForm
+        fields = REFERENCE_FIELDS
+
+
+class GradeLevelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GradeLevel
+        fields = [*REFERENCE_FIELDS, "color"]
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Code of the parent region, null for a top-level region."),
+    )
+
+    class Meta:
+        model = Region
+        fields = [*REFERENCE_FIELDS, "parent"]
+
+    def validate_parent(self, parent):
+        if (
+            parent is not None
+            and self.instance is not None
+            and parent.pk in Region.objects.subtree_ids(self.instance)
+        ):
+            raise serializers.ValidationError(
+                _("A region cannot be placed under itself or one of its sub-regions.")
+            )
+        return parent
+
+
+class RouteSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), help_text=_("Code of the region.")
+    )
+    salesperson = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(groups__name=SALES),
+        allow_null=True,
+        required=False,
+        help_text=_("Username of the salesperson who visits the route."),
+    )
+
+    class Meta:
+        model = Route
+        fields = [*REFERENCE_FIELDS, "region", "salesperson"]

@@ -1,0 +1,154 @@
+"""Forms of the customer pages. They validate input and lay it out; the writes themselves are
+done by the services (`customer_create`, `card_update`, `contact_save`, ...)."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import SALES, is_manager
+from customers.models import (
+    CARD_FIELDS,
+    CARD_SECTIONS,
+    CLASSIFICATION_FIELDS,
+    SECTION_LABELS,
+    Contact,
+    CreditIncident,
+    Customer,
+)
+
+DATE_FIELDS = ("founded_on", "trading_since")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        # The browser's date picker sends ISO dates whatever the page language.
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _formfield(model_field, **kwargs):
+    # Django 6 will assume https for a website typed without a scheme; do so already.
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return model_field.formfield(**kwargs)
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@dataclass(frozen=True)
+class Fieldset:
+    key: str
+    label: str
+    rows: list  # of (bound field, the saved value it conflicts with or None)
+
+
+class CustomerForm(forms.ModelForm):
+    """The card's fields grouped by section. Salespeople do not see the salesperson field
+    (a card they create is theirs); managers may assign any member of the sales group.
+    `version` carries the version the user edited, for the optimistic lock."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    class Meta:
+        model = Customer
+        fields = CARD_FIELDS
+        formfield_callback = _formfield
+        widgets = {field: DateInput() for field in DATE_FIELDS}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflicts: dict[str, str] = {}
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
+        else:
+            del self.fields["version"]
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = 3
+        if is_manager(user):
+            salesperson = self.fields["salesperson"]
+            salesperson.queryset = (
+                get_user_model().objects.filter(groups__name=SALES).order_by("username")
+            )
+            salesperson.label_from_instance = _person
+        else:
+            del self.fields["salesperson"]
+
+    @property
+    def card_fields(self) -> list[str]:
+        """The card fields this form edits (what goes to the service)."""
+        return [name for name in self.fields if name in CARD_FIELDS]
+
+    def card_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.card_fields}
+
+    def fieldsets(self) -> list[Fieldset]:
+        groups = {"identity": ("code", *CLASSIFICATION_FIELDS), **CARD_SECTIONS}
+        labels = {"identity": _("Identity and classification"), **SECTION_LABELS}
+        return [
+            Fieldset(
+                key,
+                labels[key],
+                [(self[name], self.conflicts.get(name)) for name in names if name in self.fields],
+            )
+            for key, names in groups.items()
+        ]
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Attach a service's ValidationError to `form`: to its field when the form has the field,
+    otherwise to the whole form, named by the field's label."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    model = form._meta.model
+    for field, errors in error.error_dict.items():
+        if field in form.fields or field == NON_FIELD_ERRORS:
+            form.add_error(field, errors)
+            continue
+        try:
+            label = capfirst(model._meta.get_field(field).verbose_name)
+        except FieldDoesNotExist:
+            label = field
+        form.add_error(
+            None,
+            [
+                ValidationError("%(field)s: %(message)s", params={"field": label, "message": m})
+                for e in errors
+                for m in e.messages
+            ],
+        )
+
+
+class CustomerCreateForm(CustomerForm):
+    save_anyway = forms.BooleanField(
+        label=_("Save anyway: this is not one of the customers listed above"), required=False
+    )
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ("name", "role", "phone", "mobile", "email", "notes", "is_primary")
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class CreditIncidentForm(forms.ModelForm):
+    class Meta:
+        model = CreditIncident
+        fields = ("occurred_on", "kind", "amount", "description", "resolved_on", "resolution")
+        widgets = {
+            "occurred_on": DateInput(),
+            "resolved_on": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "resolution": forms.Textarea(attrs={"rows": 3}),
+        }

@@ -1,0 +1,199 @@
+"""Import and export of customers and contacts (django-import-export).
+
+The file layout is a contract (SPEC 4): customers as `code,name,phone,address,region,
+customer_type,salesperson`, everything but code and name optional in a file. Imported rows
+are saved through the card services, so history and provenance record channel "import",
+and a file with any bad row imports nothing (see `dataexchange.resources`).
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from import_export import widgets
+from import_export.fields import Field
+
+from classification.models import CustomerType, Region
+from customers.models import Channel, Contact, Customer
+from customers.services import (
+    CardArchived,
+    CardConflict,
+    card_update,
+    contact_save,
+    customer_create,
+)
+from dataexchange.resources import ArchiveModelResource, ReferenceWidget, TextWidget, cell_text
+
+CUSTOMER_COLUMNS = ("code", "name", "phone", "address", "region", "customer_type", "salesperson")
+# Accepted on import, never exported: the contract's export layout stays exactly the columns
+# above, while a file may still carry the credit code of a new customer.
+CUSTOMER_IMPORT_ONLY = ("credit_code",)
+CUSTOMER_RELATED = ("region", "customer_type", "salesperson")
+
+
+def _text_field(name: str) -> Field:
+    return Field(attribute=name, column_name=name, widget=TextWidget())
+
+
+def _user_widget() -> ReferenceWidget:
+    return ReferenceWidget(
+        get_user_model(), lookup_fields=("username",), described_as=_("username")
+    )
+
+
+class FlagWidget(widgets.BooleanWidget):
+    """Yes/no: 1/0, true/false, 是/否; an empty cell is no."""
+
+    TRUE_VALUES = [*widgets.BooleanWidget.TRUE_VALUES, "yes", "Yes", "YES", "是"]
+    FALSE_VALUES = [*widgets.BooleanWidget.FALSE_VALUES, "no", "No", "NO", "否"]
+
+    def clean(self, value, row=None, **kwargs):
+        text = cell_text(value)
+        if text in ("", "None", "null"):
+            return False
+        if text in map(str, self.TRUE_VALUES):
+            return True
+        if text in map(str, self.FALSE_VALUES):
+            return False
+        raise ValueError(_("“%(value)s” is not yes or no (1/0).") % {"value": text})
+
+
+class CustomerResource(ArchiveModelResource):
+    """Customers by code: a known code updates that card (only the columns present in the
+    file, only the values that differ), an unknown code creates one. Region and customer
+    type are found by code or name, the salesperson by username; all must exist."""
+
+    code = _text_field("code")
+    name = _text_field("name")
+    phone = _text_field("phone")
+    address = _text_field("address")
+    region = Field(attribute="region", column_name="region", widget=ReferenceWidget(Region))
+    customer_type = Field(
+        attribute="customer_type",
+        column_name="customer_type",
+        widget=ReferenceWidget(CustomerType),
+    )
+    salesperson = Field(attribute="salesperson", column_name="salesperson", widget=_user_widget())
+    credit_code = _text_field("credit_code")
+
+    required_columns = ("code", "name")
+
+    class Meta:
+        model = Customer
+        fields = (*CUSTOMER_COLUMNS, *CUSTOMER_IMPORT_ONLY)
+        import_order = (*CUSTOMER_COLUMNS, *CUSTOMER_IMPORT_ONLY)
+        import_id_fields = ("code",)
+        skip_unchanged = True
+        report_skipped = True
+        # The card services validate (full_clean) as they save; validating here too would
+        # only repeat their queries.
+        clean_model_instances = False
+
+    def get_queryset(self):
+        return Customer.objects.select_related(*CUSTOMER_RELATED)
+
+    def get_export_order(self):
+        return CUSTOMER_COLUMNS
+
+    def filter_export(self, queryset, **kwargs):
+        # Whatever queryset a caller exports, the export stays one query.
+        if isinstance(queryset, QuerySet):
+            queryset = queryset.select_related(*CUSTOMER_RELATED)
+        return queryset
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        if new:
+            return
+        # What the card held before this row, to send only the changed fields to the service.
+        instance._import_before = {
+            field.attribute: getattr(instance, _attname(field.attribute))
+            for field in self.get_import_fields()
+        }
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        actor = kwargs.get("user")
+        imported = [
+            field.attribute for field in self.get_import_fields() if field.column_name in row
+        ]
+        try:
+            if is_create:
+                saved = customer_create(
+                    data={name: getattr(instance, name) for name in imported},
+                    actor=actor,
+                    channel=Channel.IMPORT,
+                )
+            else:
+                before = instance._import_before
+                saved = card_update(
+                    customer=instance,
+                    changes={
+                        name: getattr(instance, name)
+                        for name in imported
+                        if getattr(instance, _attname(name)) != before[name]
+                    },
+                    actor=actor,
+                    channel=Channel.IMPORT,
+                    expected_version=instance.version,
+                )
+        except (CardConflict, CardArchived) as error:
+            raise ValidationError(str(error)) from error
+        instance.pk = saved.pk
+        instance.version = saved.version
+
+
+def _attname(name: str) -> str:
+    return Customer._meta.get_field(name).attname
+
+
+class ContactResource(ArchiveModelResource):
+    """Contacts by customer code and contact name: a known pair updates the contact."""
+
+    customer = Field(
+        attribute="customer",
+        column_name="customer",
+        widget=ReferenceWidget(Customer, lookup_fields=("code",), described_as=_("code")),
+    )
+    name = _text_field("name")
+    role = _text_field("role")
+    phone = _text_field("phone")
+    mobile = _text_field("mobile")
+    email = _text_field("email")
+    is_primary = Field(attribute="is_primary", column_name="is_primary", widget=FlagWidget())
+
+    class Meta:
+        model = Contact
+        fields = ("customer", "name", "role", "phone", "mobile", "email", "is_primary")
+        import_order = fields
+        export_order = fields
+        import_id_fields = ("customer", "name")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = False
+
+    def get_queryset(self):
+        return Contact.objects.select_related("customer")
+
+    def filter_export(self, queryset, **kwargs):
+        if isinstance(queryset, QuerySet):
+            queryset = queryset.select_related("customer")
+        return queryset
+
+    def get_instance(self, instance_loader, row):
+        # An unknown customer is reported by the customer column, not as a crash here.
+        if "customer" not in row or "name" not in row:
+            return None
+        try:
+            customer = self.fields["customer"].clean(row)
+        except ValueError:
+            return None
+        if customer is None:
+            return None
+        return (
+            self.get_queryset()
+            .filter(customer=customer, name=cell_text(row["name"]))
+            .order_by("pk")
+            .first()
+        )
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        contact_save(contact=instance, actor=kwargs.get("user"), channel=Channel.IMPORT)

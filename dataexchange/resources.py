@@ -1,0 +1,169 @@
+"""The base of the project's import/export resources.
+
+Every import is all or nothing: rows run in one transaction that is rolled back when any
+row has an error or a validation error, whoever calls the resource (the `import` command,
+the admin's import page). A file must have its required columns, may not repeat a key, and
+refers to reference data by code or name, reporting an unknown one as an error of its
+column.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from import_export import resources, widgets
+
+from dataexchange.formats import normalize_headers
+
+
+def cell_text(value) -> str:
+    """A cell as text, stripped; spreadsheet numbers like 1001.0 read as "1001"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+class MissingColumns(ValueError):
+    def __init__(self, columns):
+        self.columns = list(columns)
+        super().__init__(
+            _("Required column(s) missing: %(columns)s.") % {"columns": ", ".join(self.columns)}
+        )
+
+
+class ReferenceWidget(widgets.ForeignKeyWidget):
+    """A reference to an existing row, by the first of `lookup_fields` that matches exactly
+    (for reference data: code, then Chinese name, then English name). Exports the first
+    lookup field. An unknown or ambiguous value is a `ValueError`, which the resource turns
+    into a validation error of the column."""
+
+    def __init__(
+        self, model, lookup_fields=("code", "name", "name_en"), described_as=None, **kwargs
+    ):
+        super().__init__(model, field=lookup_fields[0], **kwargs)
+        self.lookup_fields = tuple(lookup_fields)
+        self.described_as = described_as or _("code or name")
+
+    def clean(self, value, row=None, **kwargs):
+        text = cell_text(value)
+        if not text:
+            return None
+        condition = Q()
+        for field in self.lookup_fields:
+            condition |= Q(**{field: text})
+        matches = list(self.get_queryset(value, row, **kwargs).filter(condition)[:10])
+        for field in self.lookup_fields:
+            found = [match for match in matches if getattr(match, field) == text]
+            if len(found) == 1:
+                return found[0]
+            if found:
+                raise ValueError(
+                    _("More than one %(model)s is called “%(value)s”; use its code.")
+                    % {"model": self.model._meta.verbose_name, "value": text}
+                )
+        raise ValueError(
+            _("No %(model)s has the %(described_as)s “%(value)s”.")
+            % {
+                "model": self.model._meta.verbose_name,
+                "described_as": self.described_as,
+                "value": text,
+            }
+        )
+
+
+class TextWidget(widgets.CharWidget):
+    """Text stripped of surrounding spaces; numbers from a spreadsheet without ".0"."""
+
+    def clean(self, value, row=None, **kwargs):
+        return cell_text(value)
+
+
+def required_columns(resource) -> tuple[str, ...]:
+    """The columns a file must have for `resource`: its `required_columns`, else its keys."""
+    return tuple(getattr(resource, "required_columns", ()) or key_columns(resource))
+
+
+def key_columns(resource) -> tuple[str, ...]:
+    """The columns of the resource's `import_id_fields` (none for the default "id")."""
+    names = list(resource.get_import_id_fields())
+    if names == ["id"]:
+        return ()
+    return tuple(resource.fields[name].column_name for name in names)
+
+
+def duplicate_rows(resource, dataset) -> dict[int, int]:
+    """{data row: data row of the first occurrence} for each repeated key in `dataset`
+    (data rows count from 1, as the import does; blank keys are left to validation)."""
+    columns = key_columns(resource)
+    headers = list(dataset.headers or ())
+    if not columns or any(column not in headers for column in columns):
+        return {}
+    positions = [headers.index(column) for column in columns]
+    first_seen: dict[tuple, int] = {}
+    duplicates = {}
+    for index, values in enumerate(dataset, start=1):
+        key = tuple(cell_text(values[position]) for position in positions)
+        if not any(key):
+            continue
+        if key in first_seen:
+            duplicates[index] = first_seen[key]
+        else:
+            first_seen[key] = index
+    return duplicates
+
+
+def duplicate_message(resource, first_row: int) -> str:
+    return _("%(columns)s repeats file row %(row)s; each may appear only once.") % {
+        "columns": ", ".join(key_columns(resource)),
+        "row": first_row + 1,
+    }
+
+
+class ArchiveModelResource(resources.ModelResource):
+    """A model resource that imports all or nothing, checks its required columns and
+    refuses a key (`import_id_fields`) repeated within the file."""
+
+    #: Columns a file must have; by default the key columns.
+    required_columns: tuple[str, ...] = ()
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._duplicate_of: dict[int, int] = {}
+
+    # All or nothing, whoever calls: one transaction, rolled back on any bad row.
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=False,
+        **kwargs,
+    ):
+        return super().import_data(
+            dataset,
+            dry_run=dry_run,
+            raise_errors=raise_errors,
+            use_transactions=True,
+            collect_failed_rows=collect_failed_rows,
+            rollback_on_validation_errors=True,
+            **kwargs,
+        )
+
+    def before_import(self, dataset, **kwargs):
+        normalize_headers(dataset)
+        present = set(dataset.headers or ())
+        missing = [column for column in required_columns(self) if column not in present]
+        if missing:
+            raise MissingColumns(missing)
+        self._duplicate_of = duplicate_rows(self, dataset)
+
+    def before_import_row(self, row, **kwargs):
+        for column, value in row.items():
+            if isinstance(value, str):
+                row[column] = value.strip()
+        first = self._duplicate_of.get(kwargs.get("row_number"))
+        if first is not None:
+            raise ValidationError({self.get_import_id_fields()[0]: duplicate_message(self, first)})

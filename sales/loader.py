@@ -1,0 +1,354 @@
+"""Streaming bulk loader for sales records: the same columns, validation and all-or-nothing
+rule as `sales.resources.SalesRecordResource`, at ERP-export scale.
+
+Each row is checked in Python (dates, numbers, lengths) and streamed, a batch at a time,
+into a temporary staging table (PostgreSQL `COPY`, batched inserts elsewhere). The
+database then does the set work: customer and product codes are resolved by joins (an
+unknown code is an error of its row and column), repeated lines are found by grouping,
+and when the whole file is valid one `INSERT … SELECT … ON CONFLICT DO NOTHING` moves the
+lines into the sales table; otherwise nothing is written. Memory stays flat in the file
+size: one batch and the (capped) error list.
+
+Natural key (`line_key`): with a document number, a document lists each product once, so
+the key is (document number, product); without one, it is the whole line (date, customer,
+product, quantity, amount). Re-importing a file adds nothing; a line already loaded is
+left as it is (corrections come as new documents, as in the ERP).
+"""
+
+import csv
+import hashlib
+import io
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from dataexchange.services import RowError
+from sales.models import Product, SalesRecord
+
+COLUMNS = ("date", "customer", "product", "quantity", "amount", "document_no")
+REQUIRED_COLUMNS = COLUMNS[:5]
+MAX_REPORTED_ERRORS = 1000
+STAGING = "sales_load_staging"
+NULL = r"\N"  # how None travels in the COPY stream (an empty field is an empty string)
+STAGING_COLUMNS = (
+    "row_no",
+    "date",
+    "customer_code",
+    "product_code",
+    "quantity",
+    "amount",
+    "document_no",
+    "line_key",
+)
+# Plain decimals, optionally with thousands separators removed first: at most 3 decimals
+# for a quantity, 2 (cents) for an amount. Negative numbers never match.
+QUANTITY = re.compile(r"^\d{1,11}(\.\d{1,3})?$")
+AMOUNT = re.compile(r"^\d{1,14}(\.\d{1,2})?$")
+
+
+@dataclass
+class LoadReport:
+    rows: int = 0
+    created: int = 0
+    skipped: int = 0  # lines already in the database
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0  # all errors, also those past MAX_REPORTED_ERRORS
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add_error(self, row: int, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(RowError(row, column, message))
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to undo a load that found errors."""
+
+
+def sales_records_load(
+    *,
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    dry_run: bool = False,
+    batch_size: int = 20_000,
+) -> LoadReport:
+    """Validate and load sales lines, all or nothing.
+
+    `header` names the columns (see COLUMNS; `document_no` optional, order free); `rows`
+    yields the data rows in file order (the header is row 1, the first data row row 2).
+    Returns a report; when it has errors, nothing was written. `dry_run` validates
+    everything (unknown codes and repeated lines included) and writes nothing.
+    """
+    report = LoadReport()
+    positions = _column_positions(header, report)
+    if not report.ok:
+        return report
+    try:
+        with transaction.atomic():
+            stager = _Stager()
+            for batch in _batches(rows, batch_size):
+                staged = []
+                for row_no, row in batch:
+                    report.rows += 1
+                    staged.append(_parse_row(row_no, _cells(row, positions), report))
+                stager.stage(staged)
+            stager.check(report)
+            report.errors.sort(key=lambda error: (error.row, error.column))
+            if not report.ok or dry_run:
+                raise _Rollback
+            report.created = stager.publish()
+            report.skipped = report.rows - report.created
+    except _Rollback:
+        pass
+    return report
+
+
+def line_key(
+    *,
+    document_no: str,
+    sale_date: date | str,
+    customer_code: str,
+    product_code: str,
+    quantity: Decimal | str,
+    amount: Decimal | str,
+) -> uuid.UUID:
+    """The natural key of a sales line (see the module's docstring), hashed to 16 bytes."""
+    if document_no:
+        natural = f"D|{document_no}|{product_code}"
+    else:
+        natural = (
+            f"L|{sale_date}|{customer_code}|{product_code}|"
+            f"{Decimal(quantity).normalize()}|{Decimal(amount).normalize()}"
+        )
+    return uuid.UUID(bytes=hashlib.blake2b(natural.encode(), digest_size=16).digest())
+
+
+def _column_positions(header: Sequence[str], report: LoadReport) -> list[int | None]:
+    names = [str(name or "").strip() for name in header]
+    for column in REQUIRED_COLUMNS:
+        if column not in names:
+            report.add_error(1, column, _("required column is missing"))
+    return [names.index(name) if name in names else None for name in COLUMNS]
+
+
+def _batches(rows: Iterable[Sequence], size: int) -> Iterator[list[tuple[int, Sequence]]]:
+    batch = []
+    for row_no, row in enumerate(rows, start=2):
+        if not any(cell not in (None, "") and str(cell).strip() for cell in row):
+            continue  # blank lines, e.g. at the end of a spreadsheet
+        batch.append((row_no, row))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _cells(row: Sequence, positions: list[int | None]) -> list[str]:
+    """The row's values in COLUMNS order, as stripped text (spreadsheet dates as ISO)."""
+    width = len(row)
+    values = []
+    for position in positions:
+        value = row[position] if position is not None and position < width else None
+        if value is None:
+            values.append("")
+        elif isinstance(value, str):
+            values.append(value.strip())
+        elif isinstance(value, datetime):
+            values.append(value.date().isoformat())
+        elif isinstance(value, float) and value.is_integer():
+            values.append(str(int(value)))
+        else:
+            values.append(str(value))
+    return values
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    for separator in ("/", "."):
+        parts = value.split(separator)
+        if len(parts) == 3 and all(part.isdigit() for part in parts):
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+    raise ValueError(value)
+
+
+def _parse_row(row_no: int, values: list[str], report: LoadReport) -> tuple:
+    """The staging row; a value that fails its check is reported and staged as NULL (the
+    row is still staged, so that its codes are checked too)."""
+    raw_date, customer_code, product_code, quantity, amount, document_no = values
+    errors_before = report.error_count
+    sale_date = None
+    try:
+        sale_date = _parse_date(raw_date)
+    except ValueError:
+        report.add_error(
+            row_no, "date", _("“%(value)s” is not a date (YYYY-MM-DD)") % {"value": raw_date}
+        )
+    if not customer_code:
+        report.add_error(row_no, "customer", _("customer code is empty"))
+    if not product_code:
+        report.add_error(row_no, "product", _("product code is empty"))
+    quantity = quantity.replace(",", "")
+    if not QUANTITY.match(quantity) or not quantity.strip("0."):
+        quantity = None
+        report.add_error(
+            row_no,
+            "quantity",
+            _("“%(value)s” is not a number greater than zero with at most 3 decimals")
+            % {"value": quantity},
+        )
+    amount = amount.replace(",", "")
+    if not AMOUNT.match(amount):
+        amount = None
+        report.add_error(
+            row_no,
+            "amount",
+            _("“%(value)s” is not an amount of zero or more with at most 2 decimals")
+            % {"value": amount},
+        )
+    if len(document_no) > 40:
+        document_no = document_no[:40]
+        report.add_error(row_no, "document_no", _("longer than 40 characters"))
+    if report.error_count != errors_before:
+        return (
+            row_no,
+            sale_date,
+            customer_code[:32],
+            product_code[:32],
+            quantity,
+            amount,
+            document_no,
+            None,
+        )
+    key = line_key(
+        document_no=document_no,
+        sale_date=sale_date,
+        customer_code=customer_code,
+        product_code=product_code,
+        quantity=quantity,
+        amount=amount,
+    )
+    return (row_no, sale_date, customer_code, product_code, quantity, amount, document_no, key)
+
+
+class _Stager:
+    """The temporary staging table and the set-based checks and load that run on it."""
+
+    def __init__(self):
+        self.postgres = connection.vendor == "postgresql"
+        # The key's column type as Django stores a UUIDField on this database.
+        key_type = "uuid" if self.postgres else "char(32)"
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {STAGING} ("
+                "row_no integer NOT NULL, date date NULL, "
+                "customer_code varchar(32) NOT NULL, product_code varchar(32) NOT NULL, "
+                "quantity numeric(14,3) NULL, amount numeric(16,2) NULL, "
+                f"document_no varchar(40) NOT NULL, line_key {key_type} NULL)"
+            )
+
+    def stage(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            if self.postgres:
+                buffer = io.StringIO()
+                writer = csv.writer(buffer, lineterminator="\n")
+                writer.writerows(
+                    [NULL if value is None else value for value in row] for row in rows
+                )
+                buffer.seek(0)
+                cursor.cursor.copy_expert(
+                    f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN "
+                    f"(FORMAT csv, NULL '{NULL}')",
+                    buffer,
+                )
+            else:
+                placeholders = ", ".join(["%s"] * len(STAGING_COLUMNS))
+                cursor.executemany(
+                    f"INSERT INTO {STAGING} VALUES ({placeholders})",
+                    [(*row[:7], row[7].hex if row[7] else None) for row in rows],
+                )
+
+    def check(self, report: LoadReport) -> None:
+        """Unknown codes and repeated lines, found by the database."""
+        customers, products = Customer._meta.db_table, Product._meta.db_table
+        limit = MAX_REPORTED_ERRORS
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(f"ANALYZE {STAGING}")  # temporary tables have no statistics
+            for column, table, code_column in (
+                ("customer", customers, "customer_code"),
+                ("product", products, "product_code"),
+            ):
+                unknown = (
+                    f"FROM {STAGING} s LEFT JOIN {table} t ON t.code = s.{code_column} "
+                    "WHERE t.id IS NULL"
+                )
+                cursor.execute(f"SELECT COUNT(*) {unknown}")
+                count = cursor.fetchone()[0]
+                if not count:
+                    continue
+                cursor.execute(
+                    f"SELECT s.row_no, s.{code_column} {unknown} ORDER BY s.row_no LIMIT %s",
+                    [limit],
+                )
+                for row_no, code in cursor.fetchall():
+                    report.add_error(
+                        row_no,
+                        column,
+                        _("unknown %(column)s code “%(code)s”")
+                        % {
+                            "column": column,
+                            "code": code,
+                        },
+                    )
+                report.error_count += count - min(count, limit)
+            cursor.execute(
+                f"SELECT s.row_no, f.first_row FROM {STAGING} s JOIN ("
+                f"  SELECT line_key, MIN(row_no) AS first_row FROM {STAGING}"
+                "   WHERE line_key IS NOT NULL GROUP BY line_key HAVING COUNT(*) > 1"
+                ") f ON f.line_key = s.line_key WHERE s.row_no <> f.first_row "
+                "ORDER BY s.row_no LIMIT %s",
+                [limit],
+            )
+            for row_no, first_row in cursor.fetchall():
+                report.add_error(
+                    row_no,
+                    "document_no",
+                    _(
+                        "the same line as row %(row)s (same document and product, or same "
+                        "date, customer, product, quantity and amount)"
+                    )
+                    % {"row": first_row},
+                )
+
+    def publish(self) -> int:
+        """Move the staged lines into the sales table; returns how many were new."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {SalesRecord._meta.db_table} (date, customer_id, product_id, "
+                "quantity, amount, salesperson_id, document_no, line_key) "
+                "SELECT s.date, c.id, p.id, s.quantity, s.amount, c.salesperson_id, "
+                f"s.document_no, s.line_key FROM {STAGING} s "
+                f"JOIN {Customer._meta.db_table} c ON c.code = s.customer_code "
+                f"JOIN {Product._meta.db_table} p ON p.code = s.product_code "
+                "WHERE true ON CONFLICT (line_key) DO NOTHING"
+            )
+            created = cursor.rowcount
+            cursor.execute(f"DROP TABLE {STAGING}")
+        return created

@@ -1,0 +1,107 @@
+"""Sales facts from the company's ERP: product categories, products and sales lines."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProductCategory(models.Model):
+    """商品类别: a flat list or a tree (a category may have a parent)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("product category")
+        verbose_name_plural = _("product categories")
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    category = models.ForeignKey(
+        ProductCategory,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="products",
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    unit_price = models.DecimalField(
+        _("unit price"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class SalesRecord(models.Model):
+    """One sales line. `line_key` is its natural key: re-importing a file never duplicates
+    a line (see sales.loader for how it is formed)."""
+
+    date = models.DateField(_("date"))
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="sales",
+        db_index=False,  # covered by the (customer, date) index
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="sales",
+        db_index=False,  # covered by the (product, date) index
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # analyses go through the customer; one index less to keep on load
+    )
+    document_no = models.CharField(_("document number"), max_length=40, blank=True)
+    line_key = models.UUIDField(_("line key"), unique=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("sales record")
+        verbose_name_plural = _("sales records")
+        indexes = [
+            # The analyses filter by period and group by customer or product.
+            models.Index(fields=["date"], name="sales_date_idx"),
+            models.Index(fields=["customer", "date"], name="sales_customer_date_idx"),
+            models.Index(fields=["product", "date"], name="sales_product_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.customer_id} {self.product_id} {self.amount}"

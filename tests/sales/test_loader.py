@@ -1,0 +1,141 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from sales.loader import MAX_REPORTED_ERRORS, sales_records_load
+from sales.models import SalesRecord
+from tests.customers.factories import CustomerFactory
+from tests.sales.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["date", "customer", "product", "quantity", "amount", "document_no"]
+
+
+@pytest.fixture
+def known(salesperson):
+    CustomerFactory(code="C1", salesperson=salesperson)
+    CustomerFactory(code="C2", salesperson=None)
+    ProductFactory(code="P1")
+    ProductFactory(code="P2")
+
+
+def load(rows, header=HEADER, **kwargs):
+    return sales_records_load(header=header, rows=rows, **kwargs)
+
+
+GOOD = [
+    ["2026-01-05", "C1", "P1", "2", "20.00", "INV-1"],
+    ["2026-01-05", "C1", "P2", "1.5", "15.50", "INV-1"],
+    ["2026/02/01", "C2", "P1", "3", "30", ""],
+]
+
+
+def test_good_rows_load_with_resolved_codes_and_exact_amounts(known, salesperson):
+    report = load(GOOD)
+    assert (report.ok, report.rows, report.created, report.skipped) == (True, 3, 3, 0)
+    records = list(
+        SalesRecord.objects.order_by("date", "product__code").values_list(
+            "date",
+            "customer__code",
+            "product__code",
+            "quantity",
+            "amount",
+            "salesperson",
+            "document_no",
+        )
+    )
+    assert records == [
+        (date(2026, 1, 5), "C1", "P1", Decimal("2.000"), Decimal("20.00"), salesperson.pk, "INV-1"),
+        (date(2026, 1, 5), "C1", "P2", Decimal("1.500"), Decimal("15.50"), salesperson.pk, "INV-1"),
+        (date(2026, 2, 1), "C2", "P1", Decimal("3.000"), Decimal("30.00"), None, ""),
+    ]
+
+
+def test_loading_the_same_rows_again_adds_nothing(known):
+    load(GOOD)
+    report = load(GOOD)
+    assert (report.ok, report.created, report.skipped) == (True, 0, 3)
+    assert SalesRecord.objects.count() == 3
+
+
+def test_one_bad_row_in_the_middle_loads_nothing_and_names_row_and_column(known):
+    rows = [GOOD[0], ["2026-01-06", "C9", "P1", "1", "10", "INV-2"], GOOD[2]]
+    report = load(rows)
+    assert not report.ok
+    assert [(e.row, e.column) for e in report.errors] == [(3, "customer")]
+    assert "C9" in report.errors[0].message
+    assert str(report.errors[0]).startswith("row 3, column customer:")
+    assert SalesRecord.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        (["2026-13-01", "C1", "P1", "1", "1", ""], "date"),
+        (["yesterday", "C1", "P1", "1", "1", ""], "date"),
+        (["2026-01-01", "C1", "P9", "1", "1", ""], "product"),
+        (["2026-01-01", "C1", "P1", "-1", "1", ""], "quantity"),
+        (["2026-01-01", "C1", "P1", "0", "1", ""], "quantity"),
+        (["2026-01-01", "C1", "P1", "abc", "1", ""], "quantity"),
+        (["2026-01-01", "C1", "P1", "1", "-5", ""], "amount"),
+        (["2026-01-01", "C1", "P1", "1", "1.005", ""], "amount"),
+        (["2026-01-01", "C1", "P1", "1", "NaN", ""], "amount"),
+        (["2026-01-01", "C1", "P1", "1", "1", "X" * 41], "document_no"),
+    ],
+)
+def test_each_kind_of_bad_value_is_reported_for_its_column(known, row, column):
+    report = load([GOOD[0], row])
+    assert [(e.row, e.column) for e in report.errors] == [(3, column)]
+    assert SalesRecord.objects.count() == 0
+
+
+def test_every_bad_row_is_reported_not_only_the_first(known):
+    rows = [["2026-01-01", "C9", "P9", "x", "1", ""], GOOD[0], ["bad", "C1", "P1", "1", "1", ""]]
+    report = load(rows)
+    assert [(e.row, e.column) for e in report.errors] == [
+        (2, "customer"),
+        (2, "product"),
+        (2, "quantity"),
+        (4, "date"),
+    ]
+
+
+def test_a_line_repeated_in_the_file_is_an_error_naming_the_first(known):
+    rows = [GOOD[0], GOOD[1], ["2026-01-07", "C1", "P1", "9", "90", "INV-1"]]
+    report = load(rows)
+    assert [(e.row, e.column) for e in report.errors] == [(4, "document_no")]
+    assert "row 2" in report.errors[0].message
+    assert SalesRecord.objects.count() == 0
+
+
+def test_missing_required_column_is_refused(known):
+    report = load([["2026-01-05", "C1", "P1", "2"]], header=HEADER[:4])
+    assert [(e.row, e.column) for e in report.errors] == [(1, "amount")]
+
+
+def test_columns_in_any_order_and_document_no_optional(known):
+    header = ["amount", "quantity", "product", "customer", "date"]
+    report = load([["20.00", "2", "P1", "C1", "2026-01-05"]], header=header)
+    assert (report.ok, report.created) == (True, 1)
+
+
+def test_dry_run_validates_and_writes_nothing(known):
+    report = load(GOOD, dry_run=True)
+    assert (report.ok, report.rows, report.created) == (True, 3, 0)
+    assert SalesRecord.objects.count() == 0
+
+
+def test_small_batches_give_the_same_result(known):
+    report = load(GOOD, batch_size=1)
+    assert (report.ok, report.created) == (True, 3)
+
+
+def test_reported_errors_are_capped_but_counted(known):
+    rows = [["bad", "C1", "P1", "1", "1", ""]] * (MAX_REPORTED_ERRORS + 5)
+    report = load(rows, batch_size=500)
+    assert (len(report.errors), report.error_count) == (
+        MAX_REPORTED_ERRORS,
+        MAX_REPORTED_ERRORS + 5,
+    )
