@@ -1,7 +1,10 @@
 """Reference data the card points to: customer types, ownership forms, the region tree,
 grade levels and routes. This is the bottom layer: it imports no other app."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -83,10 +86,20 @@ class Region(ReferenceData):
 
 
 class GradeLevel(ReferenceData):
-    """A customer grade (客户等级): key, general, scattered. `order` 1 is the highest."""
+    """A customer grade (客户等级) and its standard (客户等级标准): a customer whose sales over
+    the policy's trailing window reach `min_amount` gets the highest such grade. `order` 1
+    is the highest grade."""
 
     color = models.CharField(
         _("colour"), max_length=7, default="#616e7c", help_text=_("Hex colour, e.g. #1f6feb")
+    )
+    min_amount = models.DecimalField(
+        _("minimum sales amount"),
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Sales over the grading window needed for this grade."),
     )
 
     class Meta(ReferenceData.Meta):
@@ -94,8 +107,17 @@ class GradeLevel(ReferenceData):
         verbose_name_plural = _("grade levels")
 
 
+class VisitFrequency(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly")
+    FORTNIGHTLY = "fortnightly", _("Fortnightly")
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+
+
 class Route(ReferenceData):
-    """客户路序: a route within a region, visited by one salesperson."""
+    """客户路序: a route within a region, visited by one salesperson. Its stops are the
+    customers on it, in `Customer.route_position` order; a round starts at the start point
+    and is repeated at the visit frequency from the first visit date."""
 
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="routes"
@@ -108,7 +130,71 @@ class Route(ReferenceData):
         blank=True,
         related_name="routes",
     )
+    start_latitude = models.DecimalField(
+        _("start latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    start_longitude = models.DecimalField(
+        _("start longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    visit_frequency = models.CharField(
+        _("visit frequency"),
+        max_length=12,
+        choices=VisitFrequency.choices,
+        default=VisitFrequency.WEEKLY,
+    )
+    first_visit_on = models.DateField(
+        _("first visit on"),
+        null=True,
+        blank=True,
+        help_text=_("The rounds repeat at the visit frequency from this date."),
+    )
 
     class Meta(ReferenceData.Meta):
         verbose_name = _("route")
         verbose_name_plural = _("routes")
+
+
+class ClassificationPolicy(models.Model):
+    """The windows managers set for grading and for the lifecycle (one row)."""
+
+    grade_window_months = models.PositiveSmallIntegerField(
+        _("grading window (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("Grades compare each customer's sales over this many months."),
+    )
+    new_customer_months = models.PositiveSmallIntegerField(
+        _("new customer window (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("A customer whose first sale is within this many months is new."),
+    )
+    active_months = models.PositiveSmallIntegerField(
+        _("active window (months)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("A customer whose last sale is within this many months is transacting now."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("classification policy")
+        verbose_name_plural = _("classification policy")
+
+    def __str__(self):
+        return str(_("Classification policy"))
+
+    @classmethod
+    def current(cls) -> "ClassificationPolicy":
+        """The policy row (created with the defaults if missing)."""
+        return cls.objects.get_or_create(pk=1)[0]

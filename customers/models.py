@@ -6,13 +6,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import is_manager, is_sales
+from classification.models import VisitFrequency
 from customers.validators import validate_credit_code
 
 
@@ -159,6 +160,47 @@ class Customer(models.Model):
         null=True,
         blank=True,
     )
+    route_position = models.PositiveIntegerField(
+        _("position on route"), null=True, blank=True, editable=False
+    )
+    grade_pinned = models.BooleanField(
+        _("grade pinned"), default=False, help_text=_("Regrades leave a pinned grade alone.")
+    )
+    grade_pin_reason = models.CharField(_("reason for pinning"), max_length=200, blank=True)
+
+    # Lifecycle facts, kept current from the sales records (see sales.services); the time
+    # series and transaction process are derived from them and the classification policy.
+    first_sale_on = models.DateField(_("first sale"), null=True, blank=True, editable=False)
+    last_sale_on = models.DateField(_("last sale"), null=True, blank=True, editable=False)
+    planned_first_deal_on = models.DateField(
+        _("planned first deal"),
+        null=True,
+        blank=True,
+        help_text=_("For a prospect: when the first deal is expected."),
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
+    visit_frequency = models.CharField(
+        _("visit frequency"),
+        max_length=12,
+        choices=VisitFrequency.choices,
+        blank=True,
+        help_text=_("Leave empty to follow the route's frequency."),
+    )
 
     # 1. Basic data (客户基础资料)
     address = models.CharField(_("address"), max_length=255, blank=True)
@@ -247,7 +289,16 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(
-        bases=[HistoricalCardChange], excluded_fields=["updated_at", "created_at"]
+        bases=[HistoricalCardChange],
+        # Derived or housekeeping values: recorded where they are decided (grade history,
+        # sales records, route order), not as card edits.
+        excluded_fields=[
+            "updated_at",
+            "created_at",
+            "route_position",
+            "first_sale_on",
+            "last_sale_on",
+        ],
     )
     objects = CustomerQuerySet.as_manager()
 
@@ -265,6 +316,9 @@ class Customer(models.Model):
         ]
         indexes = [
             models.Index(fields=["salesperson", "status"], name="customer_sales_status_idx"),
+            models.Index(fields=["first_sale_on"], name="customer_first_sale_idx"),
+            models.Index(fields=["last_sale_on"], name="customer_last_sale_idx"),
+            models.Index(fields=["route", "route_position"], name="customer_route_order_idx"),
         ]
 
     def __str__(self):
@@ -335,9 +389,12 @@ SECTION_LABELS = {
     "transactions": _("Transaction status"),
 }
 CLASSIFICATION_FIELDS = ("customer_type", "ownership", "region", "route", "salesperson")
+# Card fields outside the four sections: set on the card, not counted for completeness.
+PLANNING_FIELDS = ("planned_first_deal_on", "latitude", "longitude", "visit_frequency")
 CARD_FIELDS = (
     "code",
     *CLASSIFICATION_FIELDS,
+    *PLANNING_FIELDS,
     *(field for fields in CARD_SECTIONS.values() for field in fields),
 )
 
@@ -460,3 +517,60 @@ class FieldProvenance(models.Model):
 
     def __str__(self):
         return f"{self.customer_id}.{self.field_name} ← {self.get_channel_display()}"
+
+
+class GradeHistory(models.Model):
+    """Which grade a customer had from which day to which day. A grade change closes the
+    open period and starts a new one; the past is never rewritten, so an analysis can ask
+    which grade a customer had on the day of a sale."""
+
+    class Source(models.TextChoices):
+        REGRADE = "regrade", _("Regrade")
+        PIN = "pin", _("Pinned by a manager")
+        MANUAL = "manual", _("Manual")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="grade_history",
+    )
+    grade = models.ForeignKey(
+        "classification.GradeLevel",
+        verbose_name=_("grade"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, help_text=_("Exclusive; empty while current.")
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["customer", "-valid_from", "-pk"]
+        verbose_name = _("grade history")
+        verbose_name_plural = _("grade history")
+        indexes = [models.Index(fields=["customer", "valid_from"], name="grade_history_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(valid_to__isnull=True),
+                name="grade_history_one_open_period",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.grade_id} {self.valid_from}–{self.valid_to or ''}"

@@ -95,8 +95,12 @@ def customer_timeline(customer: Customer, *, limit: int = 50) -> list[TimelineEn
             : limit + 1
         ]
     )
-    fields = [f for f in Customer._meta.get_fields() if hasattr(f, "attname")]
-    tracked = [f for f in fields if f.name not in {"updated_at", "created_at", "id", "version"}]
+    recorded = {f.name for f in Customer.history.model._meta.get_fields()}
+    tracked = [
+        f
+        for f in Customer._meta.get_fields()
+        if hasattr(f, "attname") and f.name in recorded and f.name not in {"id", "version"}
+    ]
     entries = []
     pairs = list(pairwise(records))
     if len(records) <= limit and records:
