@@ -19,6 +19,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("customers/", include("customers.urls")),
+    path("classification/", include("classification.urls")),
+    path("sales/", include("sales.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("archive_crm.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
