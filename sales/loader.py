@@ -19,18 +19,19 @@ import csv
 import hashlib
 import io
 import re
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from dataexchange.services import RowError
 from sales.models import Product, SalesRecord
+from sales.services import customer_sale_dates_refresh
 
 COLUMNS = ("date", "customer", "product", "quantity", "amount", "document_no")
 REQUIRED_COLUMNS = COLUMNS[:5]
@@ -121,8 +122,10 @@ def line_key(
     product_code: str,
     quantity: Decimal | str,
     amount: Decimal | str,
-) -> uuid.UUID:
-    """The natural key of a sales line (see the module's docstring), hashed to 16 bytes."""
+) -> str:
+    """The natural key of a sales line (see the module's docstring), hashed to 16 bytes and
+    written as 32 hex digits: how a UUIDField is stored on SQLite, and a valid uuid literal
+    on PostgreSQL."""
     if document_no:
         natural = f"D|{document_no}|{product_code}"
     else:
@@ -130,7 +133,7 @@ def line_key(
             f"L|{sale_date}|{customer_code}|{product_code}|"
             f"{Decimal(quantity).normalize()}|{Decimal(amount).normalize()}"
         )
-    return uuid.UUID(bytes=hashlib.blake2b(natural.encode(), digest_size=16).digest())
+    return hashlib.blake2b(natural.encode(), digest_size=16).hexdigest()
 
 
 def _column_positions(header: Sequence[str], report: LoadReport) -> list[int | None]:
@@ -144,7 +147,7 @@ def _column_positions(header: Sequence[str], report: LoadReport) -> list[int | N
 def _batches(rows: Iterable[Sequence], size: int) -> Iterator[list[tuple[int, Sequence]]]:
     batch = []
     for row_no, row in enumerate(rows, start=2):
-        if not any(cell not in (None, "") and str(cell).strip() for cell in row):
+        if not any(row):
             continue  # blank lines, e.g. at the end of a spreadsheet
         batch.append((row_no, row))
         if len(batch) >= size:
@@ -157,6 +160,8 @@ def _batches(rows: Iterable[Sequence], size: int) -> Iterator[list[tuple[int, Se
 def _cells(row: Sequence, positions: list[int | None]) -> list[str]:
     """The row's values in COLUMNS order, as stripped text (spreadsheet dates as ISO)."""
     width = len(row)
+    if all(type(cell) is str for cell in row):  # CSV: the common, fast case
+        return [row[p].strip() if p is not None and p < width else "" for p in positions]
     values = []
     for position in positions:
         value = row[position] if position is not None and position < width else None
@@ -281,7 +286,7 @@ class _Stager:
                 placeholders = ", ".join(["%s"] * len(STAGING_COLUMNS))
                 cursor.executemany(
                     f"INSERT INTO {STAGING} VALUES ({placeholders})",
-                    [(*row[:7], row[7].hex if row[7] else None) for row in rows],
+                    rows,
                 )
 
     def check(self, report: LoadReport) -> None:
@@ -350,5 +355,14 @@ class _Stager:
                 "WHERE true ON CONFLICT (line_key) DO NOTHING"
             )
             created = cursor.rowcount
+            # Keep the lifecycle facts of the file's customers current (set-based: the ids
+            # come from the staging table inside the same UPDATE).
+            customer_sale_dates_refresh(
+                customer_ids=RawSQL(
+                    f"SELECT c.id FROM {Customer._meta.db_table} c "
+                    f"WHERE c.code IN (SELECT customer_code FROM {STAGING})",
+                    (),
+                )
+            )
             cursor.execute(f"DROP TABLE {STAGING}")
         return created

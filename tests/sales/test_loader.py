@@ -2,9 +2,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db.models import ProtectedError
 
+from customers.models import Customer
 from sales.loader import MAX_REPORTED_ERRORS, sales_records_load
-from sales.models import SalesRecord
+from sales.models import Product, SalesRecord
 from tests.customers.factories import CustomerFactory
 from tests.sales.factories import ProductFactory
 
@@ -139,3 +141,12 @@ def test_reported_errors_are_capped_but_counted(known):
         MAX_REPORTED_ERRORS,
         MAX_REPORTED_ERRORS + 5,
     )
+
+
+def test_a_customer_or_product_with_sales_cannot_be_deleted(known):
+    load(GOOD)
+    with pytest.raises(ProtectedError):
+        Customer.objects.get(code="C1").delete()
+    with pytest.raises(ProtectedError):
+        Product.objects.get(code="P1").delete()
+    assert SalesRecord.objects.count() == 3
