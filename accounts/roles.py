@@ -5,6 +5,7 @@ see all; admins are superusers and count as managers everywhere.
 """
 
 from django.contrib.auth.management import create_permissions
+from django.db import migrations
 
 SALES = "sales"
 MANAGER = "manager"
@@ -63,3 +64,17 @@ def revoke_permissions(apps, role: str, permissions: list[str]) -> None:
         group.permissions.remove(
             *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
         )
+
+
+def permissions_operation(permissions: dict[str, list[str]]) -> migrations.RunPython:
+    """A reversible data-migration operation giving each role its permissions."""
+
+    def grant(apps, schema_editor):
+        for role, names in permissions.items():
+            grant_permissions(apps, role, names)
+
+    def revoke(apps, schema_editor):
+        for role, names in permissions.items():
+            revoke_permissions(apps, role, names)
+
+    return migrations.RunPython(grant, revoke)

@@ -49,6 +49,19 @@ class ReferenceWidget(widgets.ForeignKeyWidget):
         text = cell_text(value)
         if not text:
             return None
+        # One query per distinct value in a file, not per row. A resource instance (and so
+        # this cache) lives for one import: each import makes its own (fields are copied).
+        cache = self.__dict__.setdefault("_found", {})
+        if text not in cache:
+            try:
+                cache[text] = self._lookup(text, value, row, **kwargs)
+            except ValueError as error:
+                cache[text] = error
+        if isinstance(cache[text], ValueError):
+            raise cache[text]
+        return cache[text]
+
+    def _lookup(self, text, value, row, **kwargs):
         condition = Q()
         for field in self.lookup_fields:
             condition |= Q(**{field: text})

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from accounts.roles import MANAGER, SALES, grant_permissions, revoke_permissions
+from accounts.roles import MANAGER, SALES, permissions_operation
 
 CARD = [
     "customers.view_customer",
@@ -31,16 +31,6 @@ PERMISSIONS = {
 }
 
 
-def grant(apps, schema_editor):
-    for role, permissions in PERMISSIONS.items():
-        grant_permissions(apps, role, permissions)
-
-
-def revoke(apps, schema_editor):
-    for role, permissions in PERMISSIONS.items():
-        revoke_permissions(apps, role, permissions)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0001_initial"),
@@ -48,4 +38,4 @@ class Migration(migrations.Migration):
         ("accounts", "0001_create_role_groups"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [permissions_operation(PERMISSIONS)]
