@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_htmx",
+    "django_tasks",
     "accounts",
     "classification",
     "customers",
@@ -172,6 +173,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
+
+# Background work (the regrade) goes through Django's tasks interface. The immediate backend
+# runs a task at once, inside the request; point "default" at a queue backend to move the
+# work to a worker process.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -6,6 +6,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import SALES
+from classification.lifecycle import (
+    NO_DEAL_PLANNED,
+    TimeSeries,
+    TransactionProcess,
+    lifecycle_windows_for,
+)
 from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
 from customers.models import Customer
 
@@ -19,13 +25,16 @@ class CustomerFilter(django_filters.FilterSet):
         method="search", label=_("Search"), help_text=_("Name, code, phone or contact name")
     )
     customer_type = django_filters.ModelChoiceFilter(
-        queryset=CustomerType.objects.all(), label=_("Customer type")
+        queryset=CustomerType.objects.all(), label=_("Customer type"), null_label=_("Not set")
     )
     ownership = django_filters.ModelChoiceFilter(
-        queryset=OwnershipForm.objects.all(), label=_("Ownership")
+        queryset=OwnershipForm.objects.all(), label=_("Ownership"), null_label=_("Not set")
     )
     region = django_filters.ModelChoiceFilter(
-        queryset=Region.objects.all(), method="in_region", label=_("Region")
+        queryset=Region.objects.all(),
+        method="in_region",
+        label=_("Region"),
+        null_label=_("Not set"),
     )
     grade = django_filters.ModelChoiceFilter(
         queryset=GradeLevel.objects.all(), label=_("Grade"), null_label=_("No grade")
@@ -37,6 +46,15 @@ class CustomerFilter(django_filters.FilterSet):
         to_field_name="username",
     )
     status = django_filters.ChoiceFilter(choices=Customer.Status.choices, label=_("Status"))
+    time_series = django_filters.ChoiceFilter(
+        choices=TimeSeries.choices, method="in_time_series", label=_("Time series")
+    )
+    transaction_process = django_filters.ChoiceFilter(
+        choices=TransactionProcess.choices,
+        null_label=NO_DEAL_PLANNED,
+        method="in_transaction_process",
+        label=_("Transaction process"),
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("code", "code"),
@@ -68,4 +86,14 @@ class CustomerFilter(django_filters.FilterSet):
 
     def in_region(self, queryset, name, value):
         """A region includes its sub-regions at any depth."""
+        if value == self.filters[name].null_value:
+            return queryset.filter(region__isnull=True)
         return queryset.filter(region__in=Region.objects.subtree_ids(value))
+
+    def in_time_series(self, queryset, name, value):
+        """The lifecycle rule of `classification.lifecycle`, on the stored sale dates."""
+        return queryset.filter(lifecycle_windows_for(self.request).time_series_q(value))
+
+    def in_transaction_process(self, queryset, name, value):
+        value = None if value == self.filters[name].null_value else value
+        return queryset.filter(lifecycle_windows_for(self.request).transaction_process_q(value))

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +18,7 @@ from customers.models import (
     CreditIncident,
     Customer,
     FieldProvenance,
+    GradeHistory,
 )
 
 
@@ -112,7 +113,7 @@ def customer_create(
     if unknown:
         raise ValueError(f"Not card fields: {sorted(unknown)}")
     customer = Customer(**data)
-    customer.full_clean()
+    customer.full_clean(exclude=_loaded_references(data))
     with transaction.atomic():
         _save_with_history(customer, actor=actor, channel=channel)
         _record_provenance(
@@ -164,7 +165,7 @@ def card_update(
             return current
         for field in changed:
             setattr(current, field, changes[field])
-        current.full_clean()
+        current.full_clean(exclude=_loaded_references(changes))
         # Claim the version with one conditional UPDATE: of two writers that read the same
         # version, exactly one passes; the other gets the conflict.
         claimed = Customer.objects.filter(pk=current.pk, version=expected_version).update(
@@ -185,6 +186,16 @@ def card_update(
             verified=_verified_default(actor, channel) if verified is None else verified,
         )
     return current
+
+
+def _loaded_references(values: Mapping[str, Any]) -> list[str]:
+    """Foreign keys given as saved instances: they exist, so validation need not look each
+    one up again (a query per reference per card, which bulk imports cannot afford)."""
+    return [
+        field
+        for field, value in values.items()
+        if isinstance(value, models.Model) and value.pk is not None
+    ]
 
 
 def _attname(field: str) -> str:
@@ -253,3 +264,229 @@ def credit_incident_delete(
     incident._history_user = actor
     incident._history_channel = channel
     incident.delete()
+
+
+# Grades ------------------------------------------------------------------------------------
+# The grade is not one of the card fields `card_update` accepts (a salesperson's edit, an
+# import or the API must not set it); it changes only through the two doors below, which keep
+# the same rules: history with user and channel, provenance, a bumped version, and a grade
+# history period (`GradeHistory`) that is closed and opened, never rewritten.
+
+GRADE_FIELDS = ("grade", "grade_pinned", "grade_pin_reason")
+# Ids per statement: well inside the SQLite and PostgreSQL parameter limits.
+_CHUNK = 5000
+
+
+class GradesChanged(Exception):
+    """A bulk grade write found cards that no longer match what the caller previewed."""
+
+
+def card_set_grade(
+    *,
+    customer: Customer,
+    grade,
+    pinned: bool,
+    reason: str,
+    actor,
+    expected_version: int,
+    channel: str = Channel.MANUAL,
+    on_date=None,
+) -> Customer:
+    """Set a card's grade and its pin (grade, `grade_pinned`, `grade_pin_reason`) with the
+    same optimistic locking, history and provenance as `card_update`. When the grade itself
+    changes, the open grade history period is closed on `on_date` (default: today) and a new
+    one opened (source "pin" when pinning, "manual" otherwise)."""
+    on_date = on_date or timezone.localdate()
+    with transaction.atomic():
+        current = Customer.objects.get(pk=customer.pk)
+        if current.version != expected_version:
+            raise CardConflict(customer=current, expected_version=expected_version)
+        if current.is_archived:
+            raise CardArchived(_("An archived card cannot be changed; restore it first."))
+        grade_id = grade.pk if grade is not None else None
+        values = {"grade": grade, "grade_pinned": pinned, "grade_pin_reason": reason}
+        changed = [
+            field
+            for field, value in values.items()
+            if getattr(current, _attname(field)) != _raw(value)
+        ]
+        if not changed:
+            return current
+        grade_changed = current.grade_id != grade_id
+        for field in changed:
+            setattr(current, field, values[field])
+        current.full_clean()
+        claimed = Customer.objects.filter(pk=current.pk, version=expected_version).update(
+            version=models.F("version") + 1
+        )
+        if not claimed:
+            raise CardConflict(
+                customer=Customer.objects.get(pk=current.pk), expected_version=expected_version
+            )
+        current.version = expected_version + 1
+        _save_with_history(current, actor=actor, channel=channel, reason=reason)
+        _record_provenance(
+            customer=current,
+            fields=changed,
+            actor=actor,
+            channel=channel,
+            source=None,
+            verified=_verified_default(actor, channel),
+        )
+        if grade_changed:
+            source = GradeHistory.Source.PIN if pinned else GradeHistory.Source.MANUAL
+            _grade_periods_move(
+                {current.pk: grade_id}, actor=actor, on_date=on_date, source=source, reason=reason
+            )
+    return current
+
+
+def cards_set_grades(
+    *,
+    grades: Mapping[int, Any],
+    actor,
+    channel: str,
+    on_date,
+    expected: Mapping[int, int | None] | None = None,
+    reason: str = "",
+) -> int:
+    """Set the grades of many cards at once (the regrade): `grades` maps customer pk to its
+    new `GradeLevel` (or None for no grade). In a bounded number of statements, whatever the
+    number of cards (one per kind of write and per 5,000 cards; the provenance and grade
+    history inserts are batched by the database backend): each card's grade is set and its
+    version bumped, one history record per card (channel `channel`, user `actor`) snapshots
+    the new state, the grade's provenance says `channel`, verified, and the open grade history
+    period is closed on `on_date` and a new one opened (source "regrade").
+
+    Refused with `GradesChanged` (and nothing written) when a card is archived, pinned, gone,
+    or, given `expected` (pk -> grade pk the caller saw), no longer has that grade."""
+    ids = sorted(grades)
+    if not ids:
+        return 0
+    targets = {pk: (grade.pk if grade is not None else None) for pk, grade in grades.items()}
+    now = timezone.now()
+    with transaction.atomic():
+        found = {}
+        for chunk in _chunks(ids):
+            found.update(
+                (pk, (grade_id, status, pinned))
+                for pk, grade_id, status, pinned in Customer.objects.select_for_update()
+                .filter(pk__in=chunk)
+                .values_list("pk", "grade_id", "status", "grade_pinned")
+            )
+        stale = [
+            pk
+            for pk in ids
+            if pk not in found
+            or found[pk][1] != Customer.Status.ACTIVE
+            or found[pk][2]
+            or (expected is not None and found[pk][0] != expected.get(pk))
+        ]
+        if stale:
+            raise GradesChanged(
+                _("%(count)s customers changed since the grades were computed.")
+                % {"count": len(stale)}
+            )
+        by_target: dict[int | None, list[int]] = {}
+        for pk in ids:
+            by_target.setdefault(targets[pk], []).append(pk)
+        for target, pks in by_target.items():
+            for chunk in _chunks(pks):
+                Customer.objects.filter(pk__in=chunk).update(
+                    grade_id=target, version=models.F("version") + 1, updated_at=now
+                )
+        for chunk in _chunks(ids):
+            _history_snapshot(chunk, actor=actor, channel=channel, when=now, reason=reason)
+        recorded_by = actor if actor is not None and actor.is_authenticated else None
+        FieldProvenance.objects.bulk_create(
+            [
+                FieldProvenance(
+                    customer_id=pk,
+                    field_name="grade",
+                    channel=channel,
+                    source_type=None,
+                    source_id=None,
+                    recorded_at=now,
+                    recorded_by=recorded_by,
+                    verified=True,
+                )
+                for pk in ids
+            ],
+            update_conflicts=True,
+            unique_fields=["customer", "field_name"],
+            update_fields=[
+                "channel",
+                "source_type",
+                "source_id",
+                "recorded_at",
+                "recorded_by",
+                "verified",
+            ],
+        )
+        _grade_periods_move(
+            targets, actor=actor, on_date=on_date, source=GradeHistory.Source.REGRADE, reason=reason
+        )
+    return len(ids)
+
+
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _grade_periods_move(
+    targets: Mapping[int, int | None], *, actor, on_date, source: str, reason: str
+) -> None:
+    """Close each card's open grade period on `on_date` and open one with its new grade."""
+    ids = sorted(targets)
+    for chunk in _chunks(ids):
+        GradeHistory.objects.filter(customer_id__in=chunk, valid_to__isnull=True).update(
+            valid_to=on_date
+        )
+    changed_by = actor if actor is not None and actor.is_authenticated else None
+    GradeHistory.objects.bulk_create(
+        [
+            GradeHistory(
+                customer_id=pk,
+                grade_id=targets[pk],
+                valid_from=on_date,
+                source=source,
+                reason=reason,
+                changed_by=changed_by,
+            )
+            for pk in ids
+        ]
+    )
+
+
+def _history_snapshot(ids: list[int], *, actor, channel: str, when, reason: str) -> None:
+    """One history record per card, copied from the saved row by one INSERT ... SELECT.
+    (`bulk_create` of the historical model would split into batches of a dozen rows on SQLite,
+    whose parameter limit Django assumes to be 999, so the statement count would grow with the
+    number of cards.)"""
+    historical = Customer.history.model
+    connection = connections[router.db_for_write(historical)]
+    quote = connection.ops.quote_name
+    tracked = list(historical.tracked_fields)
+    columns = [quote(historical._meta.get_field(field.name).column) for field in tracked]
+    sources = [quote(Customer._meta.get_field(field.name).column) for field in tracked]
+    extra = {
+        "history_date": historical._meta.get_field("history_date").get_db_prep_value(
+            when, connection
+        ),
+        "history_type": "~",
+        "history_change_reason": reason or None,
+        "history_user": actor.pk if actor is not None and actor.is_authenticated else None,
+        "history_channel": channel,
+    }
+    columns += [quote(historical._meta.get_field(name).column) for name in extra]
+    placeholders = ", ".join(["%s"] * len(ids))
+    # Identifiers come from the model definitions; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(historical._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(sources)}, {', '.join(['%s'] * len(extra))} "
+        f"FROM {quote(Customer._meta.db_table)} WHERE {quote(Customer._meta.pk.column)} "
+        f"IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*extra.values(), *ids])

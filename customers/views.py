@@ -16,6 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_manager
+from classification.lifecycle import TimeSeries, TransactionProcess, lifecycle_windows_for
+from classification.selectors import customer_lifecycle, with_lifecycle
+from classification.services.routes import card_route_summary
+from classification.views.grading import card_grade_context
 from customers.filters import CustomerFilter
 from customers.forms import (
     ContactForm,
@@ -62,6 +66,8 @@ LIST_COLUMNS = (
     ("route", _("Route"), None),
     ("salesperson", _("Salesperson"), "salesperson"),
     ("phone", _("Phone"), None),
+    ("time_series", _("Time series"), None),
+    ("transaction_process", _("Transaction process"), None),
     ("status", _("Status"), None),
 )
 
@@ -133,6 +139,7 @@ def customer_list(request):
         # Sales staff only ever see their own customers: choosing a salesperson means nothing.
         del filterset.form.fields["salesperson"]
     page_size = _page_size(request)
+    customers = with_lifecycle(customers, windows=lifecycle_windows_for(request))
     page = Paginator(customers, page_size).get_page(request.GET.get("page"))
     export_query = request.GET.copy()
     for key in ("page", "page_size", "format"):
@@ -148,6 +155,8 @@ def customer_list(request):
             "page_size": page_size,
             "page_sizes": PAGE_SIZES,
             "export_query": export_query.urlencode(),
+            "time_series_choices": TimeSeries.choices,
+            "transaction_process_choices": TransactionProcess.choices,
         },
     )
 
@@ -236,6 +245,9 @@ def customer_detail(request, pk):
             "contacts": list(customer.contacts.all()),
             "incidents": list(customer.credit_incidents.all()),
             "timeline": customer_timeline(customer),
+            "grade_card": card_grade_context(request, customer),
+            "lifecycle": customer_lifecycle(customer, windows=lifecycle_windows_for(request)),
+            "card_route": card_route_summary(request.user, customer),
         },
     )
 

@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from customers.models import Customer
 from sales.loader import COLUMNS, LoadReport, sales_records_load
-from sales.models import Product, ProductCategory
+from sales.models import Product, ProductCategory, SalesRecord
+
+DOCUMENT_PREFIX = "DEMO"
 
 CATALOGUE = {
     ("FOOD", "食品"): [
@@ -77,38 +79,59 @@ def seed_sales(*, lines: int, seed: int, today: date | None = None, years: int =
     """About `lines` sales lines over the last `years` years for the active demo customers.
 
     Customers' sizes follow a heavy-tailed distribution (a few large buyers, many small
-    ones), so grades and ABC analysis have something to show; some customers never buy
-    (prospects).
+    ones), so grades and ABC analysis have something to show; prospects never buy. A second
+    run adds nothing: lines are numbered (document DEMO…), and when as many are present the
+    load is skipped altogether.
     """
+    if lines <= 0:
+        return LoadReport()
+    present = SalesRecord.objects.filter(document_no__startswith=DOCUMENT_PREFIX).count()
+    if present >= lines:
+        # Seeded before: the lines are generated from the seed, so all of them are there.
+        return LoadReport(skipped=present)
     today = today or timezone.localdate()
     rng = random.Random(seed)
     products = list(Product.objects.filter(is_active=True).values_list("code", "unit_price"))
-    codes = list(Customer.objects.active().order_by("code").values_list("code", flat=True))
-    if not products or not codes or lines <= 0:
+    # Prospects (no trading date) have not bought anything yet.
+    codes = list(
+        Customer.objects.active()
+        .filter(trading_since__isnull=False)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    if not products or not codes:
         return LoadReport()
-    buyers = codes[: max(1, int(len(codes) * 0.9))]  # the last tenth stays prospective
     cumulative, total = [], 0.0
-    for _ in buyers:
+    for _ in codes:
         total += rng.lognormvariate(0, 1.2)
         cumulative.append(total)
     return sales_records_load(
         header=COLUMNS,
-        rows=_lines(rng, lines, buyers, cumulative, products, today, years),
+        rows=_lines(seed, lines, codes, cumulative, products, today, years),
         batch_size=50_000,
     )
 
 
-def _lines(rng, count, buyers, cumulative, products, today, years) -> Iterator[list[str]]:
+def _lines(seed, count, buyers, cumulative, products, today, years) -> Iterator[list[str]]:
+    """Line N depends on the seed and N only (one random stream per block of lines), so
+    asking for more lines later keeps the first ones as they were."""
     days = 365 * years
     start = today - timedelta(days=days)
     chunk = 10_000
-    for offset in range(0, count, chunk):
-        size = min(chunk, count - offset)
-        chosen = rng.choices(buyers, cum_weights=cumulative, k=size)
+    for block, offset in enumerate(range(0, count, chunk)):
+        rng = random.Random(seed * 1_000_003 + block)
+        chosen = rng.choices(buyers, cum_weights=cumulative, k=chunk)[: count - offset]
         for index, customer in enumerate(chosen, start=offset):
             code, price = products[rng.randrange(len(products))]
             quantity = rng.randint(1, 40)
             discount = Decimal(rng.choice(("1", "1", "0.95", "0.9")))
             amount = (price * quantity * discount).quantize(Decimal("0.01"))
             day = start + timedelta(days=rng.randrange(days + 1))
-            yield [day.isoformat(), customer, code, str(quantity), str(amount), f"DEMO{index:09d}"]
+            yield [
+                day.isoformat(),
+                customer,
+                code,
+                str(quantity),
+                str(amount),
+                f"{DOCUMENT_PREFIX}{index:09d}",
+            ]

@@ -1,13 +1,41 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
-from dataexchange.formats import AutoEncodingCSV
+from dataexchange.formats import AutoEncodingCSV, FileReadError
+from dataexchange.services import ImportReport, RowError, import_file
 from sales.models import Product, ProductCategory, SalesRecord
 from sales.resources import ProductCategoryResource, ProductResource, SalesRecordResource
 
 IMPORT_FORMATS = [AutoEncodingCSV, XLSX]
 EXPORT_FORMATS = [CSV, XLSX]
+
+
+class SalesImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"), help_text=_("CSV or XLSX: date,customer,product,quantity,amount")
+    )
+    file_format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[("", _("From the file name")), ("csv", "CSV"), ("xlsx", "XLSX")],
+        required=False,
+    )
+    encoding = forms.CharField(
+        label=_("Encoding"),
+        required=False,
+        max_length=40,
+        help_text=_("For CSV only; leave empty to detect UTF-8 (with or without BOM) or GB18030."),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Dry run"),
+        required=False,
+        help_text=_("Check the whole file and report, without saving anything."),
+    )
 
 
 @admin.register(ProductCategory)
@@ -35,8 +63,11 @@ class ProductAdmin(ImportExportModelAdmin):
 
 @admin.register(SalesRecord)
 class SalesRecordAdmin(ExportMixin, admin.ModelAdmin):
-    """Sales lines are facts from the ERP: read-only here, loaded by import."""
+    """Sales lines are facts from the ERP: read-only here, loaded by import (the "Import"
+    page streams the file through the bulk loader, all or nothing)."""
 
+    # import-export wraps this template around its own, so it names it this way.
+    import_export_change_list_template = "admin/sales/salesrecord/change_list.html"
     resource_classes = [SalesRecordResource]
     export_formats = EXPORT_FORMATS
     list_display = [
@@ -62,3 +93,58 @@ class SalesRecordAdmin(ExportMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="sales_salesrecord_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_import_permission(self, request) -> bool:
+        return request.user.has_perm("sales.add_salesrecord")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        """Upload a sales file: every row is checked, and either all lines are loaded or
+        none, with every bad row named (row, column, reason)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        report = None
+        if request.method == "POST":
+            form = SalesImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                report = self._import(request, form.cleaned_data)
+        else:
+            form = SalesImportForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import sales records"),
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/sales/salesrecord/import.html", context)
+
+    def _import(self, request, data) -> ImportReport:
+        upload = data["file"]
+        try:
+            return import_file(
+                resource=SalesRecordResource,
+                path_or_bytes=upload.read(),
+                file_name=upload.name,
+                file_format=data["file_format"] or None,
+                encoding=data["encoding"].strip() or None,
+                dry_run=data["dry_run"],
+                actor=request.user,
+            )
+        except FileReadError as error:
+            report = ImportReport(dry_run=data["dry_run"])
+            report.errors.append(RowError(None, "", str(error)))
+            return report

@@ -356,9 +356,9 @@ class _Stager:
             )
             created = cursor.rowcount
             # Keep the lifecycle facts of the file's customers current (set-based: the ids
-            # come from the staging table inside the same UPDATE).
+            # come from the staging table inside the same UPDATE; table names are constants).
             customer_sale_dates_refresh(
-                customer_ids=RawSQL(
+                customer_ids=RawSQL(  # noqa: S611
                     f"SELECT c.id FROM {Customer._meta.db_table} c "
                     f"WHERE c.code IN (SELECT customer_code FROM {STAGING})",
                     (),

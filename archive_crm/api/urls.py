@@ -8,4 +8,5 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("customers.api.urls")),
     path("", include("classification.api.urls")),
+    path("", include("sales.api.urls")),
 ]

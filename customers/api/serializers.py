@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from accounts.roles import SALES, is_manager
+from classification.lifecycle import TimeSeries, TransactionProcess, lifecycle_windows_for
 from classification.models import CustomerType, OwnershipForm, Region, Route
 from customers.models import CARD_FIELDS, Contact, CreditIncident, Customer
 from customers.selectors import customer_completeness
@@ -65,6 +66,15 @@ class CustomerSerializer(serializers.ModelSerializer):
     completeness = serializers.SerializerMethodField(
         help_text=_("Share of the card's fields that are filled, in percent.")
     )
+    time_series = serializers.SerializerMethodField(
+        help_text=_("old, new or future: from the first sale and the new-customer window.")
+    )
+    transaction_process = serializers.SerializerMethodField(
+        help_text=_(
+            "before, now or upcoming (a prospect with a planned first deal): from the last "
+            "sale and the active window; null for a prospect without a planned deal."
+        )
+    )
 
     class Meta:
         model = Customer
@@ -76,6 +86,8 @@ class CustomerSerializer(serializers.ModelSerializer):
             "grade",
             "grade_code",
             "completeness",
+            "time_series",
+            "transaction_process",
             "archived_at",
             "created_at",
             "updated_at",
@@ -97,6 +109,14 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     def get_completeness(self, customer: Customer) -> int:
         return customer_completeness(customer).overall
+
+    @extend_schema_field({"type": "string", "enum": TimeSeries.values})
+    def get_time_series(self, customer: Customer) -> str:
+        return lifecycle_windows_for(self.context.get("request")).time_series_of(customer)
+
+    @extend_schema_field({"type": "string", "enum": TransactionProcess.values, "nullable": True})
+    def get_transaction_process(self, customer: Customer) -> str | None:
+        return lifecycle_windows_for(self.context.get("request")).transaction_process_of(customer)
 
     def validate_salesperson(self, value):
         actor = self.context["request"].user

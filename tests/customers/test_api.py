@@ -124,6 +124,8 @@ def test_customer_item_has_the_card_fields_grade_name_and_salesperson_username(m
         "grade",
         "grade_code",
         "completeness",
+        "time_series",
+        "transaction_process",
         "archived_at",
         "created_at",
         "updated_at",
@@ -173,17 +175,19 @@ def test_list_query_count_does_not_depend_on_page_size(
     for n in range(12):
         CustomerFactory(code=f"C{n:02d}", grade=grade("general"))
     client = as_user(manager)
-    # token and user, the user's roles, count, the page with its references joined
-    with django_assert_num_queries(4):
+    # token and user, the user's roles, count, the page with its references joined, the
+    # classification policy (the lifecycle windows, read once)
+    with django_assert_num_queries(5):
         response = client.get(LIST, {"page_size": page_size})
     assert len(response.json()["results"]) == min(12, page_size)
 
 
-def test_detail_is_three_queries(manager, django_assert_num_queries):
+def test_detail_is_four_queries(manager, django_assert_num_queries):
     customer = CustomerFactory(grade=grade("key"), route=None)
     client = as_user(manager)
-    # token and user, the user's roles, the card with its references joined
-    with django_assert_num_queries(3):
+    # token and user, the user's roles, the card with its references joined, the
+    # classification policy (the lifecycle windows)
+    with django_assert_num_queries(4):
         assert client.get(detail(customer)).status_code == 200
 
 

@@ -227,8 +227,8 @@ def test_list_query_count_does_not_grow_with_page_size(client, manager, django_a
     client.force_login(manager)
     for page_size in (10, 100):
         # Session, user, roles, region subtree (2), count, permissions (2), the six filter
-        # choice lists, the page of rows.
-        with django_assert_num_queries(15):
+        # choice lists, the classification policy (the lifecycle windows), the page of rows.
+        with django_assert_num_queries(16):
             response = client.get(LIST, {"page_size": page_size, "region": region.pk})
         assert len(codes(response)) == page_size
 
@@ -366,8 +366,9 @@ def test_card_query_count_does_not_grow_with_contacts_incidents_or_history(
     def card_queries(customer):
         # Session, user, roles, the card with its links, provenance, contacts, incidents,
         # history, one per kind of link named in the history (4 here, and the salesperson),
-        # permissions (2).
-        with django_assert_num_queries(15):
+        # permissions (2), the classification policy (lifecycle), the grade history and the
+        # grade levels of the pin form.
+        with django_assert_num_queries(18):
             assert client.get(customer.get_absolute_url()).status_code == 200
 
     client.force_login(manager)

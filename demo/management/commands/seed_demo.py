@@ -5,10 +5,15 @@ from demo.seeding import DEMO_USERS, demo_password, seed_demo_data
 
 DEFAULT_CUSTOMERS = 300
 DEFAULT_SEED = 2026
+# About 67 lines per customer: 20 000 for the default 300 customers (a quick `make run`).
+DEFAULT_SALES_PER_CUSTOMER = 20_000 / DEFAULT_CUSTOMERS
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (idempotent) and print the demo logins."
+    help = (
+        "Load the demo data (idempotent) and print the demo logins. For the benchmark's size: "
+        "--customers 100000 --sales 2000000."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -22,6 +27,15 @@ class Command(BaseCommand):
             help=f"How many demo customers there should be (default {DEFAULT_CUSTOMERS}).",
         )
         parser.add_argument(
+            "--sales",
+            type=int,
+            default=None,
+            help=(
+                "How many demo sales lines there should be (default: 20000 for 300 customers, "
+                "in proportion for other sizes; 0 for none)."
+            ),
+        )
+        parser.add_argument(
             "--seed",
             type=int,
             default=DEFAULT_SEED,
@@ -29,15 +43,27 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, password=None, customers=DEFAULT_CUSTOMERS, seed=DEFAULT_SEED, **options
+        self,
+        *args,
+        password=None,
+        customers=DEFAULT_CUSTOMERS,
+        sales=None,
+        seed=DEFAULT_SEED,
+        **options,
     ):
         password = password or demo_password()
+        customers = max(customers, 0)
+        if sales is None:
+            sales = round(customers * DEFAULT_SALES_PER_CUSTOMER)
         with transaction.atomic():
-            summary = seed_demo_data(customers=max(customers, 0), seed=seed, password=password)
+            summary = seed_demo_data(
+                customers=customers, seed=seed, password=password, sales=max(sales, 0)
+            )
         self.stdout.write(
             f"Regions {summary.regions}, routes {summary.routes}, customers {summary.customers} "
             f"({summary.new_customers} new), contacts {summary.contacts}, "
-            f"credit incidents {summary.credit_incidents}."
+            f"credit incidents {summary.credit_incidents}, products {summary.products}, "
+            f"sales lines {summary.sales_lines} ({summary.new_sales_lines} new)."
         )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for demo in DEMO_USERS:

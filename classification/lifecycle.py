@@ -1,0 +1,115 @@
+"""The customer lifecycle (SPEC 2.1): time series (时间序列) and transaction process (交易过程),
+derived from the card's stored first and last sale dates, the planned first deal and the
+classification policy's windows.
+
+The rule is written once, as `Q` conditions on the stored (indexed) dates for a given day;
+the queryset annotation, the list filters and the classification of one loaded card all use
+these same conditions, so a filtered list, a count and a card always agree."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from classification.models import ClassificationPolicy
+
+
+class TimeSeries(models.TextChoices):
+    """时间序列: from the first transaction date."""
+
+    OLD = "old", _("Old customer")
+    NEW = "new", _("New customer")
+    FUTURE = "future", _("Future customer")
+
+
+class TransactionProcess(models.TextChoices):
+    """交易过程: from the last transaction date or, for a prospect, a planned first deal. A
+    prospect without a planned deal has none (null)."""
+
+    BEFORE = "before", _("Transacted before")
+    NOW = "now", _("Transacting now")
+    UPCOMING = "upcoming", _("About to transact")
+
+
+NO_DEAL_PLANNED = _("No deal planned")
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` months earlier, clamped to the end of a shorter month
+    (31 March minus one month is 28 or 29 February)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class LifecycleWindows:
+    """The two boundary days for a given day: a first sale on or after `new_since` makes a
+    new customer, a last sale on or after `active_since` one that is transacting now (both
+    boundary days included)."""
+
+    today: date
+    new_since: date
+    active_since: date
+
+    @classmethod
+    def for_policy(
+        cls, policy: ClassificationPolicy | None = None, today: date | None = None
+    ) -> "LifecycleWindows":
+        policy = policy or ClassificationPolicy.current()
+        today = today or timezone.localdate()
+        return cls(
+            today=today,
+            new_since=months_before(today, policy.new_customer_months),
+            active_since=months_before(today, policy.active_months),
+        )
+
+    def time_series_q(self, value: str) -> Q:
+        return {
+            TimeSeries.FUTURE: Q(first_sale_on__isnull=True),
+            TimeSeries.NEW: Q(first_sale_on__gte=self.new_since),
+            TimeSeries.OLD: Q(first_sale_on__lt=self.new_since),
+        }[value]
+
+    def transaction_process_q(self, value: str | None) -> Q:
+        """`value` None: a prospect without a planned first deal."""
+        no_sale = Q(last_sale_on__isnull=True)
+        return {
+            TransactionProcess.NOW: Q(last_sale_on__gte=self.active_since),
+            TransactionProcess.BEFORE: Q(last_sale_on__lt=self.active_since),
+            TransactionProcess.UPCOMING: no_sale & Q(planned_first_deal_on__isnull=False),
+            None: no_sale & Q(planned_first_deal_on__isnull=True),
+        }[value]
+
+    def time_series_of(self, customer) -> str:
+        if customer.first_sale_on is None:
+            return TimeSeries.FUTURE
+        if customer.first_sale_on >= self.new_since:
+            return TimeSeries.NEW
+        return TimeSeries.OLD
+
+    def transaction_process_of(self, customer) -> str | None:
+        if customer.last_sale_on is not None:
+            if customer.last_sale_on >= self.active_since:
+                return TransactionProcess.NOW
+            return TransactionProcess.BEFORE
+        if customer.planned_first_deal_on is not None:
+            return TransactionProcess.UPCOMING
+        return None
+
+
+def lifecycle_windows_for(request) -> LifecycleWindows:
+    """The windows for today, read once per request (the list, its filters and the API's
+    serializer share them)."""
+    if request is None:
+        return LifecycleWindows.for_policy()
+    windows = getattr(request, "_lifecycle_windows", None)
+    if windows is None:
+        windows = LifecycleWindows.for_policy()
+        request._lifecycle_windows = windows
+    return windows

@@ -1,0 +1,223 @@
+"""Reads that classify customers: the lifecycle annotation and the classification overview.
+They sit above the customers and classification models (SPEC 3) and take an already scoped
+customer queryset, so who sees what is decided by `customers.selectors` alone."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from django.db.models import Case, CharField, Count, QuerySet, Value, When
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from classification.lifecycle import (
+    NO_DEAL_PLANNED,
+    LifecycleWindows,
+    TimeSeries,
+    TransactionProcess,
+)
+from classification.models import (
+    ClassificationPolicy,
+    CustomerType,
+    GradeLevel,
+    OwnershipForm,
+    Region,
+)
+
+NULL = "null"  # the filters' value for "not set" (django-filter's null_value)
+
+
+def with_lifecycle(
+    queryset: QuerySet,
+    *,
+    policy: ClassificationPolicy | None = None,
+    today: date | None = None,
+    windows: LifecycleWindows | None = None,
+) -> QuerySet:
+    """Annotate each customer with `time_series` (old / new / future) and
+    `transaction_process` (before / now / upcoming, or null for a prospect without a
+    planned deal). Comparisons on the stored, indexed dates: no join, no extra query."""
+    windows = windows or LifecycleWindows.for_policy(policy, today)
+    return queryset.annotate(
+        time_series=Case(
+            *(
+                When(windows.time_series_q(value), then=Value(value.value))
+                for value in (TimeSeries.FUTURE, TimeSeries.NEW, TimeSeries.OLD)
+            ),
+            output_field=CharField(),
+        ),
+        transaction_process=Case(
+            *(
+                When(windows.transaction_process_q(value), then=Value(value.value))
+                for value in (
+                    TransactionProcess.NOW,
+                    TransactionProcess.BEFORE,
+                    TransactionProcess.UPCOMING,
+                )
+            ),
+            default=Value(None),
+            output_field=CharField(),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    time_series: str
+    time_series_label: str
+    transaction_process: str | None
+    transaction_process_label: str
+
+
+def customer_lifecycle(
+    customer,
+    *,
+    policy: ClassificationPolicy | None = None,
+    today: date | None = None,
+    windows: LifecycleWindows | None = None,
+) -> Lifecycle:
+    """One loaded card's lifecycle, by the same rule as `with_lifecycle`."""
+    windows = windows or LifecycleWindows.for_policy(policy, today)
+    series = windows.time_series_of(customer)
+    process = windows.transaction_process_of(customer)
+    return Lifecycle(
+        time_series=series,
+        time_series_label=TimeSeries(series).label,
+        transaction_process=process,
+        transaction_process_label=(
+            TransactionProcess(process).label if process else NO_DEAL_PLANNED
+        ),
+    )
+
+
+# The overview ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountRow:
+    label: str
+    count: int
+    url: str
+    depth: int = 0  # in the region tree
+    own: int | None = None  # region: customers in the region itself, without sub-regions
+
+
+@dataclass
+class Overview:
+    total: int
+    by_type: list[CountRow] = field(default_factory=list)
+    by_ownership: list[CountRow] = field(default_factory=list)
+    by_region: list[CountRow] = field(default_factory=list)
+    by_grade: list[CountRow] = field(default_factory=list)
+    by_time_series: list[CountRow] = field(default_factory=list)
+    by_transaction_process: list[CountRow] = field(default_factory=list)
+
+
+def _list_url(base: dict, name: str, value) -> str:
+    return f"{reverse('customers:list')}?{urlencode({**base, name: value})}"
+
+
+def _grouped(queryset: QuerySet, name: str) -> dict:
+    return dict(
+        queryset.order_by().values(name).annotate(count=Count("pk")).values_list(name, "count")
+    )
+
+
+def _reference_rows(queryset, model, name: str, base: dict, none_label) -> list[CountRow]:
+    """One row per reference entry (also those with no customers), then the unset ones."""
+    counts = _grouped(queryset, name)
+    rows = [
+        CountRow(entry.display_name, counts.get(entry.pk, 0), _list_url(base, name, entry.pk))
+        for entry in model.objects.all()
+    ]
+    if counts.get(None):
+        rows.append(CountRow(str(none_label), counts[None], _list_url(base, name, NULL)))
+    return rows
+
+
+def _region_rows(queryset, base: dict, none_label) -> list[CountRow]:
+    """The region tree depth first, each node with its subtree total (the list's region
+    filter includes sub-regions, so the link shows exactly that many)."""
+    counts = _grouped(queryset, "region")
+    regions = list(Region.objects.all())
+    children = defaultdict(list)
+    for region in regions:
+        children[region.parent_id].append(region)
+    totals: dict[int, int] = {}
+
+    def total(region) -> int:
+        if region.pk not in totals:
+            totals[region.pk] = counts.get(region.pk, 0) + sum(
+                total(child) for child in children[region.pk]
+            )
+        return totals[region.pk]
+
+    rows: list[CountRow] = []
+    known = {region.pk for region in regions}
+    stack = [(root, 0) for root in reversed(children[None])]
+    # A parent outside the tree (it cannot happen with PROTECT, but be safe) starts a root.
+    stack += [(region, 0) for region in reversed(regions) if region.parent_id not in known | {None}]
+    while stack:
+        region, depth = stack.pop()
+        rows.append(
+            CountRow(
+                region.display_name,
+                total(region),
+                _list_url(base, "region", region.pk),
+                depth=depth,
+                own=counts.get(region.pk, 0),
+            )
+        )
+        stack.extend((child, depth + 1) for child in reversed(children[region.pk]))
+    if counts.get(None):
+        rows.append(CountRow(str(none_label), counts[None], _list_url(base, "region", NULL)))
+    return rows
+
+
+def classification_overview(
+    customers: QuerySet, *, windows: LifecycleWindows, base_query: dict | None = None
+) -> Overview:
+    """Customer counts by type, ownership, region (tree with subtree totals), grade, time
+    series and transaction process, for an already scoped queryset. Nine queries whatever
+    the number of customers: one count per classification, one list per kind of reference
+    data (so that empty entries show too), and one for the lifecycle."""
+    base = dict(base_query or {})
+    not_set = _("Not set")
+    overview = Overview(total=0)
+    overview.by_type = _reference_rows(customers, CustomerType, "customer_type", base, not_set)
+    overview.by_ownership = _reference_rows(customers, OwnershipForm, "ownership", base, not_set)
+    overview.by_region = _region_rows(customers, base, not_set)
+    overview.by_grade = _reference_rows(customers, GradeLevel, "grade", base, _("No grade"))
+    series_counts: dict[str, int] = defaultdict(int)
+    process_counts: dict[str | None, int] = defaultdict(int)
+    for series, process, count in (
+        with_lifecycle(customers.order_by(), windows=windows)
+        .values("time_series", "transaction_process")
+        .annotate(count=Count("pk"))
+        .values_list("time_series", "transaction_process", "count")
+    ):
+        series_counts[series] += count
+        process_counts[process] += count
+    overview.total = sum(series_counts.values())
+    overview.by_time_series = [
+        CountRow(
+            value.label, series_counts[value.value], _list_url(base, "time_series", value.value)
+        )
+        for value in TimeSeries
+    ]
+    overview.by_transaction_process = [
+        CountRow(
+            value.label,
+            process_counts[value.value],
+            _list_url(base, "transaction_process", value.value),
+        )
+        for value in TransactionProcess
+    ] + [
+        CountRow(
+            str(NO_DEAL_PLANNED),
+            process_counts[None],
+            _list_url(base, "transaction_process", NULL),
+        )
+    ]
+    return overview

@@ -1,0 +1,109 @@
+"""The region tree (地域): managers create regions, rename them and move them under another
+parent. The tree stays a tree (no region below itself) and a region in use is never
+deleted."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from classification.models import Region
+
+REGION_FIELDS = ("code", "name", "name_en", "parent", "order", "is_active")
+
+
+def _refuse_cycle(region: Region) -> None:
+    if region.pk is None or region.parent_id is None:
+        return
+    if region.parent_id in Region.objects.subtree_ids(region):
+        raise ValidationError(
+            {
+                "parent": _(
+                    "A region cannot be moved under itself or under one of its own "
+                    "sub-regions (%(parent)s is inside %(region)s)."
+                )
+                % {"parent": region.parent, "region": region}
+            },
+            code="cycle",
+        )
+
+
+def _save(region: Region) -> Region:
+    region.full_clean()
+    with transaction.atomic():
+        _refuse_cycle(region)
+        region.save()
+    return region
+
+
+def region_create(*, data: Mapping[str, Any], actor) -> Region:
+    """A new region, at the top or under a parent."""
+    unknown = set(data) - set(REGION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not region fields: {sorted(unknown)}")
+    return _save(Region(**data))
+
+
+def region_update(*, region: Region, changes: Mapping[str, Any], actor) -> Region:
+    """Change a region, including its parent: moving a region under itself or one of its
+    descendants is refused with a ValidationError on `parent`."""
+    unknown = set(changes) - set(REGION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not region fields: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(region, name, value)
+    return _save(region)
+
+
+def region_move(*, region: Region, parent: Region | None, actor) -> Region:
+    """Put a region (with its whole subtree) under `parent`, or at the top with None."""
+    return region_update(region=region, changes={"parent": parent}, actor=actor)
+
+
+def region_delete(*, region: Region, actor) -> None:
+    """Delete a region nothing uses; a region with sub-regions, routes or customers is
+    refused (deactivate it instead)."""
+    with transaction.atomic():
+        used_by = [
+            str(relation.related_model._meta.verbose_name_plural)
+            for relation in region._meta.related_objects
+            if relation.related_model._base_manager.filter(**{relation.field.name: region}).exists()
+        ]
+        if used_by:
+            raise ValidationError(
+                _("“%(region)s” is still used by: %(used_by)s. Deactivate it instead."),
+                params={"region": region, "used_by": ", ".join(used_by)},
+                code="in_use",
+            )
+        region.delete()
+
+
+@dataclass(frozen=True)
+class RegionNode:
+    region: Region
+    depth: int
+
+
+def region_tree() -> list[RegionNode]:
+    """Every region in tree order (each parent followed by its children, siblings by order
+    and code), with its depth and `route_count` / `customer_count`. One query."""
+    regions = list(
+        Region.objects.annotate(
+            route_count=Count("routes", distinct=True),
+            customer_count=Count("customer", distinct=True),
+        ).order_by("order", "code")
+    )
+    children: dict[int | None, list[Region]] = {}
+    for region in regions:
+        children.setdefault(region.parent_id, []).append(region)
+    tree: list[RegionNode] = []
+    stack = [(region, 0) for region in reversed(children.get(None, []))]
+    while stack:
+        region, depth = stack.pop()
+        tree.append(RegionNode(region, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(region.pk, [])))
+    return tree

@@ -1,0 +1,108 @@
+"""Sales facts as the API shows them: categories, products and sales lines by code, and a
+customer's sales performance. Amounts travel as decimal strings."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from sales.models import Product, ProductCategory, SalesRecord
+
+
+class ProductCategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=ProductCategory.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Code of the parent category, null for a top-level category."),
+    )
+
+    class Meta:
+        model = ProductCategory
+        fields = ["id", "code", "name", "parent"]
+
+    def validate_parent(self, parent):
+        if parent is not None and self.instance is not None:
+            ancestor = parent
+            while ancestor is not None:
+                if ancestor.pk == self.instance.pk:
+                    raise serializers.ValidationError(
+                        _("A category cannot be placed under itself or one of its children.")
+                    )
+                ancestor = ancestor.parent
+        return parent
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=ProductCategory.objects.all(),
+        help_text=_("Code of the product category."),
+    )
+
+    class Meta:
+        model = Product
+        fields = ["id", "code", "name", "category", "unit", "unit_price", "is_active"]
+
+
+class SalesRecordSerializer(serializers.ModelSerializer):
+    customer_code = serializers.CharField(source="customer.code", read_only=True)
+    product = serializers.CharField(source="product.code", read_only=True)
+    salesperson = serializers.CharField(
+        source="salesperson.username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = SalesRecord
+        fields = [
+            "id",
+            "date",
+            "customer",
+            "customer_code",
+            "product",
+            "quantity",
+            "amount",
+            "salesperson",
+            "document_no",
+        ]
+        read_only_fields = fields
+
+
+def _money(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=20, decimal_places=2, **kwargs)
+
+
+class MonthlySalesSerializer(serializers.Serializer):
+    month = serializers.DateField(format="%Y-%m", help_text=_("The month, as YYYY-MM."))
+    amount = _money()
+    lines = serializers.IntegerField()
+
+
+class CategorySalesSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=20, decimal_places=3)
+    amount = _money()
+
+
+class SalesPerformanceSerializer(serializers.Serializer):
+    """`customer_sales_performance` of one customer, with the day it was computed for."""
+
+    customer = serializers.IntegerField(source="customer.pk", help_text=_("The customer's id."))
+    customer_code = serializers.CharField(source="customer.code")
+    as_of = serializers.DateField(help_text=_("The day the periods are counted from."))
+    this_year = _money(source="performance.this_year")
+    last_year = _money(source="performance.last_year")
+    last_12_months = _money(source="performance.last_12_months")
+    total = _money(source="performance.total")
+    first_sale = serializers.DateField(source="performance.first_sale", allow_null=True)
+    last_sale = serializers.DateField(source="performance.last_sale", allow_null=True)
+    monthly = MonthlySalesSerializer(
+        source="performance.monthly",
+        many=True,
+        help_text=_("The last 12 months, oldest first, months without sales included."),
+    )
+    top_categories = CategorySalesSerializer(
+        source="performance.top_categories",
+        many=True,
+        help_text=_("Up to five product categories with the most sales in the last 12 months."),
+    )

@@ -1,0 +1,141 @@
+"""The admin's sales import page: all or nothing through the bulk loader, every bad row
+named, dry run, any encoding, and only for those allowed to add sales lines."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from sales.models import SalesRecord
+from tests.accounts.factories import UserFactory
+from tests.customers.factories import CustomerFactory
+from tests.sales.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = reverse("admin:sales_salesrecord_import")
+CHANGELIST = reverse("admin:sales_salesrecord_changelist")
+GOOD_CSV = (
+    "date,customer,product,quantity,amount,document_no\n"
+    "2026-03-01,C1,P1,2,20.00,单据-1\n"
+    "2026-03-01,C1,P2,1,9.90,单据-1\n"
+    "2026-03-02,C2,P1,5,50.00,\n"
+)
+
+
+@pytest.fixture
+def known():
+    CustomerFactory(code="C1")
+    CustomerFactory(code="C2")
+    ProductFactory(code="P1")
+    ProductFactory(code="P2")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def upload(client, content: bytes, name="sales.csv", **fields):
+    return client.post(IMPORT, {"file": SimpleUploadedFile(name, content), **fields})
+
+
+def test_the_changelist_links_to_the_import_page(admin_client):
+    content = admin_client.get(CHANGELIST).content.decode()
+    assert f'href="{IMPORT}"' in content
+    assert reverse("admin:sales_salesrecord_export") in content
+    assert admin_client.get(IMPORT).status_code == 200
+
+
+def test_a_good_file_imports_every_line(admin_client, known):
+    response = upload(admin_client, GOOD_CSV.encode())
+
+    assert response.status_code == 200
+    assert "Imported 3 rows: 3 new lines, 0 already present." in response.content.decode()
+    assert sorted(SalesRecord.objects.values_list("amount", flat=True)) == [
+        Decimal("9.90"),
+        Decimal("20.00"),
+        Decimal("50.00"),
+    ]
+
+
+def test_importing_the_same_file_again_adds_nothing(admin_client, known):
+    upload(admin_client, GOOD_CSV.encode())
+    response = upload(admin_client, GOOD_CSV.encode())
+
+    assert "Imported 3 rows: 0 new lines, 3 already present." in response.content.decode()
+    assert SalesRecord.objects.count() == 3
+
+
+def test_a_bad_row_imports_nothing_and_names_row_and_column(admin_client, known):
+    bad = GOOD_CSV + "2026-03-03,NOPE,P1,1,1.00,\n2026-13-01,C1,P1,1,1.00,\n"
+
+    content = upload(admin_client, bad.encode()).content.decode()
+
+    assert SalesRecord.objects.count() == 0
+    assert "The file has 2 errors; nothing was imported." in content
+    assert "row 5, column customer: unknown customer code “NOPE”" in content
+    assert "row 6, column date: “2026-13-01” is not a date (YYYY-MM-DD)" in content
+
+
+def test_a_dry_run_writes_nothing(admin_client, known):
+    content = upload(admin_client, GOOD_CSV.encode(), dry_run="on").content.decode()
+
+    assert "Dry run: all 3 rows are valid. Nothing was saved." in content
+    assert SalesRecord.objects.count() == 0
+
+
+def test_a_gb18030_csv_imports(admin_client, known):
+    upload(admin_client, GOOD_CSV.encode("gb18030"))
+    assert set(SalesRecord.objects.values_list("document_no", flat=True)) == {"单据-1", ""}
+
+
+def test_the_format_and_encoding_can_be_given(admin_client, known):
+    response = upload(
+        admin_client,
+        GOOD_CSV.encode("gb18030"),
+        name="export.txt",
+        file_format="csv",
+        encoding="gb18030",
+    )
+    assert "Imported 3 rows" in response.content.decode()
+    assert SalesRecord.objects.count() == 3
+
+
+def test_an_unreadable_file_name_or_encoding_is_an_error(admin_client, known):
+    unknown_format = upload(admin_client, GOOD_CSV.encode(), name="sales.txt")
+    unknown_encoding = upload(admin_client, GOOD_CSV.encode(), encoding="no-such-encoding")
+
+    assert "Cannot tell the file format of sales.txt" in unknown_format.content.decode()
+    assert "Unknown encoding no-such-encoding." in unknown_encoding.content.decode()
+    assert SalesRecord.objects.count() == 0
+
+
+def test_staff_without_the_permission_is_refused(client, known):
+    staff = UserFactory(username="clerk", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_salesrecord"))
+    client.force_login(staff)
+
+    assert client.get(IMPORT).status_code == 403
+    assert upload(client, GOOD_CSV.encode()).status_code == 403
+    assert f'href="{IMPORT}"' not in client.get(CHANGELIST).content.decode()
+    assert SalesRecord.objects.count() == 0
+
+
+def test_staff_with_the_add_permission_may_import(client, known):
+    staff = UserFactory(username="loader", is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_salesrecord", "add_salesrecord"])
+    )
+    client.force_login(staff)
+
+    assert "Imported 3 rows" in upload(client, GOOD_CSV.encode()).content.decode()
+
+
+def test_anonymous_is_sent_to_the_login(client):
+    response = client.get(IMPORT)
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"login/?next={IMPORT}")
