@@ -150,6 +150,22 @@ def card_update(
     unknown = set(changes) - set(CARD_FIELDS)
     if unknown:
         raise ValueError(f"Not card fields: {sorted(unknown)}")
+    return _card_apply(
+        customer=customer,
+        changes=changes,
+        actor=actor,
+        channel=channel,
+        expected_version=expected_version,
+        source=source,
+        verified=verified,
+        reason=reason,
+    )
+
+
+def _card_apply(
+    *, customer, changes, actor, channel, expected_version, source, verified, reason
+) -> Customer:
+    """card_update's work, for any field of the card (callers decide which they allow)."""
     with transaction.atomic():
         current = Customer.objects.get(pk=customer.pk)
         if current.version != expected_version:
@@ -298,45 +314,25 @@ def card_set_grade(
     one opened (source "pin" when pinning, "manual" otherwise)."""
     on_date = on_date or timezone.localdate()
     with transaction.atomic():
-        current = Customer.objects.get(pk=customer.pk)
-        if current.version != expected_version:
-            raise CardConflict(customer=current, expected_version=expected_version)
-        if current.is_archived:
-            raise CardArchived(_("An archived card cannot be changed; restore it first."))
-        grade_id = grade.pk if grade is not None else None
-        values = {"grade": grade, "grade_pinned": pinned, "grade_pin_reason": reason}
-        changed = [
-            field
-            for field, value in values.items()
-            if getattr(current, _attname(field)) != _raw(value)
-        ]
-        if not changed:
-            return current
-        grade_changed = current.grade_id != grade_id
-        for field in changed:
-            setattr(current, field, values[field])
-        current.full_clean()
-        claimed = Customer.objects.filter(pk=current.pk, version=expected_version).update(
-            version=models.F("version") + 1
-        )
-        if not claimed:
-            raise CardConflict(
-                customer=Customer.objects.get(pk=current.pk), expected_version=expected_version
-            )
-        current.version = expected_version + 1
-        _save_with_history(current, actor=actor, channel=channel, reason=reason)
-        _record_provenance(
-            customer=current,
-            fields=changed,
+        previous_grade_id = Customer.objects.values_list("grade_id", flat=True).get(pk=customer.pk)
+        current = _card_apply(
+            customer=customer,
+            changes={"grade": grade, "grade_pinned": pinned, "grade_pin_reason": reason},
             actor=actor,
             channel=channel,
+            expected_version=expected_version,
             source=None,
-            verified=_verified_default(actor, channel),
+            verified=None,
+            reason=reason,
         )
-        if grade_changed:
+        if current.grade_id != previous_grade_id:
             source = GradeHistory.Source.PIN if pinned else GradeHistory.Source.MANUAL
             _grade_periods_move(
-                {current.pk: grade_id}, actor=actor, on_date=on_date, source=source, reason=reason
+                {current.pk: current.grade_id},
+                actor=actor,
+                on_date=on_date,
+                source=source,
+                reason=reason,
             )
     return current
 
