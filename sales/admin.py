@@ -134,10 +134,15 @@ class SalesRecordAdmin(ExportMixin, admin.ModelAdmin):
 
     def _import(self, request, data) -> ImportReport:
         upload = data["file"]
+        # A large upload is already on disk: stream it from there instead of into memory.
+        if hasattr(upload, "temporary_file_path"):
+            content = upload.temporary_file_path()
+        else:
+            content = upload.read()
         try:
             return import_file(
                 resource=SalesRecordResource,
-                path_or_bytes=upload.read(),
+                path_or_bytes=content,
                 file_name=upload.name,
                 file_format=data["file_format"] or None,
                 encoding=data["encoding"].strip() or None,

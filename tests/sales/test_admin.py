@@ -139,3 +139,12 @@ def test_anonymous_is_sent_to_the_login(client):
     response = client.get(IMPORT)
     assert response.status_code == 302
     assert response["Location"].endswith(f"login/?next={IMPORT}")
+
+
+def test_a_large_upload_is_read_from_its_temporary_file(admin_client, known, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # every upload goes to a temporary file
+
+    response = upload(admin_client, GOOD_CSV.encode("gb18030"))
+
+    assert "Imported 3 rows: 3 new lines" in response.content.decode()
+    assert SalesRecord.objects.count() == 3

@@ -181,9 +181,9 @@ def test_sales_records_filters(manager, mine, theirs, sales):
     assert amounts(client.get(RECORDS, {"date_from": "2020-01-01", "date_to": "2020-01-01"})) == [
         "7.00"
     ]
-    assert amounts(
-        client.get(RECORDS, {"customer": mine.pk, "date_from": today.isoformat()})
-    ) == ["100.05"]
+    assert amounts(client.get(RECORDS, {"customer": mine.pk, "date_from": today.isoformat()})) == [
+        "100.05"
+    ]
     assert client.get(RECORDS, {"date_from": "not-a-date"}).status_code == 400
 
 
@@ -261,9 +261,7 @@ def test_sales_staff_cannot_write_products_or_categories(salesperson, drinks):
     client = as_user(salesperson)
 
     assert client.post(CATEGORIES, {"code": "NEW", "name": "新"}).status_code == 403
-    assert (
-        client.patch(f"{PRODUCTS}{drinks.pk}/", {"name": "改"}, format="json").status_code == 403
-    )
+    assert client.patch(f"{PRODUCTS}{drinks.pk}/", {"name": "改"}, format="json").status_code == 403
     assert not ProductCategory.objects.filter(code="NEW").exists()
     assert Product.objects.get(pk=drinks.pk).name == drinks.name
 

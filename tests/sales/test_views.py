@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sales.models import SalesRecord
+from tests.accounts.factories import UserFactory
 from tests.customers.factories import CustomerFactory
 from tests.sales.factories import ProductCategoryFactory, ProductFactory
 
@@ -82,9 +83,7 @@ def test_performance_shows_the_customers_own_figures(client, salesperson, custom
         100.0,
     )
     assert sum(bar.value for bar in chart) == Decimal("100.05")
-    assert [(c.code, c.amount) for c in performance.top_categories] == [
-        ("DRK", Decimal("100.05"))
-    ]
+    assert [(c.code, c.amount) for c in performance.top_categories] == [("DRK", Decimal("100.05"))]
     content = response.content.decode()
     assert 'data-testid="sales-this-year">100.05<' in content
     assert 'data-testid="sales-last-year">200.10<' in content
@@ -152,3 +151,19 @@ def test_query_count_does_not_grow_with_the_lines(
         response = client.get(url(customer), headers={"HX-Request": "true"})
 
     assert response.context["performance"].total == Decimal(lines)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_card_fetches_the_performance_with_htmx_in_a_browser(page, log_in):
+    user = UserFactory(role="sales", username="wang")
+    customer = CustomerFactory(salesperson=user)
+    add_lines(customer, ProductFactory(), [(timezone.localdate(), "123.45", "1")])
+
+    log_in(user)
+    page.goto(f"{customer.get_absolute_url()}#business")
+
+    this_year = page.get_by_test_id("sales-this-year")
+    this_year.wait_for()
+    assert this_year.inner_text() == "123.45"
+    assert page.locator("#sales-performance-slot").count() == 0  # swapped for the partial
