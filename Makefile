@@ -43,14 +43,14 @@ format: venv
 # Translations: `make messages` refreshes the catalogue (needs GNU gettext);
 # the compiled .mo is committed so a fresh checkout needs no gettext.
 messages: venv
-	$(MANAGE) makemessages --locale zh_Hans --ignore "$(VENV)/*" --no-obsolete
+	$(MANAGE) makemessages --locale zh_Hans --ignore "$(VENV)/*" --ignore "tests/*" --ignore "bench/*" --no-obsolete
 	$(MANAGE) compilemessages --locale zh_Hans --ignore "$(VENV)/*"
 
 # CI: the committed .mo matches the .po, and every string in the code is translated.
 check-messages: venv
 	msgfmt --check-format -o /tmp/archive-crm-check.mo locale/zh_Hans/LC_MESSAGES/django.po
 	cmp /tmp/archive-crm-check.mo locale/zh_Hans/LC_MESSAGES/django.mo
-	$(MANAGE) makemessages --locale zh_Hans --ignore "$(VENV)/*" --no-obsolete
+	$(MANAGE) makemessages --locale zh_Hans --ignore "$(VENV)/*" --ignore "tests/*" --ignore "bench/*" --no-obsolete
 	@untranslated=$$(msgattrib --untranslated --no-obsolete locale/zh_Hans/LC_MESSAGES/django.po; \
 		msgattrib --only-fuzzy --no-obsolete locale/zh_Hans/LC_MESSAGES/django.po); \
 	git checkout -- locale; \

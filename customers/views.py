@@ -285,7 +285,7 @@ def customer_create_view(request):
     return render(
         request,
         "customers/form.html",
-        {"form": form, "duplicates": duplicates, "title": _("New customer")},
+        {"form": form, "duplicates": duplicates, "title": _("Add customer")},
     )
 
 
