@@ -25,13 +25,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from dataexchange.services import RowError
 from sales.models import Product, SalesRecord
-from sales.services import customer_sale_dates_refresh
 
 COLUMNS = ("date", "customer", "product", "quantity", "amount", "document_no")
 REQUIRED_COLUMNS = COLUMNS[:5]
@@ -342,6 +340,23 @@ class _Stager:
                     % {"row": first_row},
                 )
 
+    def _extend_sale_dates(self, cursor) -> None:
+        """Keep the customers' lifecycle facts current: a load only adds lines, so each
+        customer's first and last sale can only move outwards to the file's dates. Only
+        customers whose dates change are written (a re-import writes none)."""
+        least, greatest = ("LEAST", "GREATEST") if self.postgres else ("MIN", "MAX")
+        customers = Customer._meta.db_table
+        cursor.execute(
+            f"UPDATE {customers} SET "
+            f"first_sale_on = {least}(COALESCE(first_sale_on, span.first), span.first), "
+            f"last_sale_on = {greatest}(COALESCE(last_sale_on, span.last), span.last) "
+            f"FROM (SELECT customer_code, MIN(date) AS first, MAX(date) AS last "
+            f"FROM {STAGING} GROUP BY customer_code) span "
+            f"WHERE {customers}.code = span.customer_code AND ("
+            f"first_sale_on IS NULL OR first_sale_on > span.first "
+            f"OR last_sale_on IS NULL OR last_sale_on < span.last)"
+        )
+
     def publish(self) -> int:
         """Move the staged lines into the sales table; returns how many were new."""
         with connection.cursor() as cursor:
@@ -355,14 +370,6 @@ class _Stager:
                 "WHERE true ON CONFLICT (line_key) DO NOTHING"
             )
             created = cursor.rowcount
-            # Keep the lifecycle facts of the file's customers current (set-based: the ids
-            # come from the staging table inside the same UPDATE; table names are constants).
-            customer_sale_dates_refresh(
-                customer_ids=RawSQL(  # noqa: S611
-                    f"SELECT c.id FROM {Customer._meta.db_table} c "
-                    f"WHERE c.code IN (SELECT customer_code FROM {STAGING})",
-                    (),
-                )
-            )
+            self._extend_sale_dates(cursor)
             cursor.execute(f"DROP TABLE {STAGING}")
         return created
