@@ -30,8 +30,8 @@ def test_seed_demo_creates_products_and_sales_lines_once():
     assert lines == 200
     assert ProductCategory.objects.count() == len(CATALOGUE)
     assert Product.objects.count() == sum(len(items) for items in CATALOGUE.values())
-    assert "products 23, sales lines 200 (200 new)." in first
-    assert "products 23, sales lines 200 (0 new)." in second
+    assert "products 23, sales lines 200 (200 new)," in first
+    assert "products 23, sales lines 200 (0 new)," in second
     assert SalesRecord.objects.count() == 200
     assert SalesRecord.objects.aggregate(total=Sum("amount"))["total"] == total
 
@@ -57,7 +57,7 @@ def test_more_lines_are_added_to_the_existing_ones():
 def test_the_default_is_in_proportion_to_the_customers():
     output = seed("--customers", "30")
     assert SalesRecord.objects.count() == 2000
-    assert "sales lines 2000 (2000 new)." in output
+    assert "sales lines 2000 (2000 new)," in output
 
 
 def test_no_sales_with_zero_and_products_are_created_once():

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from classification.services.grading import regrade_apply
 from demo.seeding import DEMO_USERS, demo_password, seed_demo_data
 
 DEFAULT_CUSTOMERS = 300
@@ -59,11 +60,14 @@ class Command(BaseCommand):
             summary = seed_demo_data(
                 customers=customers, seed=seed, password=password, sales=max(sales, 0)
             )
+            # Grade the demo customers from their sales, as the nightly regrade would.
+            graded = regrade_apply(actor=None).changed
         self.stdout.write(
             f"Regions {summary.regions}, routes {summary.routes}, customers {summary.customers} "
             f"({summary.new_customers} new), contacts {summary.contacts}, "
             f"credit incidents {summary.credit_incidents}, products {summary.products}, "
-            f"sales lines {summary.sales_lines} ({summary.new_sales_lines} new)."
+            f"sales lines {summary.sales_lines} ({summary.new_sales_lines} new), "
+            f"grades changed by the regrade {graded}."
         )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for demo in DEMO_USERS:
