@@ -43,9 +43,9 @@ class DemoUser:
 
 DEMO_USERS = (
     DemoUser("admin", "Admin", "", None),
-    DemoUser("manager", "敏", "张", MANAGER),
-    DemoUser("sales1", "伟", "王", SALES),
-    DemoUser("sales2", "娜", "李", SALES),
+    DemoUser("manager", "张敏", "", MANAGER),
+    DemoUser("sales1", "王伟", "", SALES),
+    DemoUser("sales2", "李娜", "", SALES),
 )
 
 
