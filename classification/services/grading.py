@@ -10,7 +10,6 @@ their grade; archived customers are left as they are.
 This module sits above both the classification models and the card (SPEC 3): it reads sales
 facts and writes cards through the customers services."""
 
-import calendar
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,6 +21,7 @@ from django.db.models import FilteredRelation, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from classification.lifecycle import months_before
 from classification.models import ClassificationPolicy, GradeLevel
 from customers.models import Channel, Customer, GradeHistory
 from customers.services import GradesChanged, card_set_grade, cards_set_grades
@@ -29,20 +29,12 @@ from customers.services import GradesChanged, card_set_grade, cards_set_grades
 CENT = Decimal("0.01")
 
 
-def _months_before(day: date, months: int) -> date:
-    """The same day `months` months earlier, clamped to the end of a shorter month."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def grade_window(*, today: date | None = None, months: int | None = None) -> tuple[date, date]:
     """The grading window's first and last day (both included)."""
     today = today or timezone.localdate()
     if months is None:
         months = ClassificationPolicy.current().grade_window_months
-    return _months_before(today, months) + timedelta(days=1), today
+    return months_before(today, months) + timedelta(days=1), today
 
 
 def grade_for_amount(amount: Decimal | None, levels: list[GradeLevel]) -> GradeLevel | None:
