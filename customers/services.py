@@ -246,9 +246,16 @@ def _set_status(*, customer: Customer, actor, channel: str, archived: bool) -> C
     return current
 
 
+def _refuse_archived_card(customer_id) -> None:
+    """Contacts and credit incidents are part of the card: an archived card keeps them."""
+    if Customer.objects.filter(pk=customer_id, status=Customer.Status.ARCHIVED).exists():
+        raise CardArchived(_("An archived card cannot be changed; restore it first."))
+
+
 def contact_save(*, contact: Contact, actor, channel: str = Channel.MANUAL) -> Contact:
     """Create or update a contact; making it primary demotes the customer's other primary."""
     contact.full_clean(validate_constraints=False)
+    _refuse_archived_card(contact.customer_id)
     with transaction.atomic():
         if contact.is_primary:
             for other in Contact.objects.filter(
@@ -261,6 +268,7 @@ def contact_save(*, contact: Contact, actor, channel: str = Channel.MANUAL) -> C
 
 
 def contact_delete(*, contact: Contact, actor, channel: str = Channel.MANUAL) -> None:
+    _refuse_archived_card(contact.customer_id)
     contact._history_user = actor
     contact._history_channel = channel
     contact.delete()
@@ -270,6 +278,7 @@ def credit_incident_save(
     *, incident: CreditIncident, actor, channel: str = Channel.MANUAL
 ) -> CreditIncident:
     incident.full_clean()
+    _refuse_archived_card(incident.customer_id)
     _save_with_history(incident, actor=actor, channel=channel)
     return incident
 
@@ -277,6 +286,7 @@ def credit_incident_save(
 def credit_incident_delete(
     *, incident: CreditIncident, actor, channel: str = Channel.MANUAL
 ) -> None:
+    _refuse_archived_card(incident.customer_id)
     incident._history_user = actor
     incident._history_channel = channel
     incident.delete()

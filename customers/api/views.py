@@ -1,6 +1,8 @@
 """The customers API: a thin layer over `customers.selectors` (who sees what) and
 `customers.services` (every write, with history and channel "api")."""
 
+from contextlib import contextmanager
+
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -176,15 +178,33 @@ class CustomerPartViewSet(viewsets.ModelViewSet):
         )
 
     def perform_create(self, serializer):
-        serializer.instance = self.save_record(self.model(**serializer.validated_data))
+        with _archived_is_conflict():
+            serializer.instance = self.save_record(self.model(**serializer.validated_data))
 
     def perform_update(self, serializer):
         for field, value in serializer.validated_data.items():
             setattr(serializer.instance, field, value)
-        self.save_record(serializer.instance)
+        with _archived_is_conflict():
+            self.save_record(serializer.instance)
+
+    def perform_destroy(self, instance):
+        with _archived_is_conflict():
+            self.delete_record(instance)
 
     def save_record(self, instance):
         raise NotImplementedError
+
+    def delete_record(self, instance):
+        raise NotImplementedError
+
+
+@contextmanager
+def _archived_is_conflict():
+    """An archived card's contacts and incidents are read-only: 409, like the card."""
+    try:
+        yield
+    except CardArchived as archived:
+        raise Conflict(str(archived), code="archived") from archived
 
 
 @extend_schema_view(list=extend_schema(description=_("Contacts of the customers in scope.")))
@@ -195,7 +215,7 @@ class ContactViewSet(CustomerPartViewSet):
     def save_record(self, instance):
         return contact_save(contact=instance, actor=self.request.user, channel=Channel.API)
 
-    def perform_destroy(self, instance):
+    def delete_record(self, instance):
         contact_delete(contact=instance, actor=self.request.user, channel=Channel.API)
 
 
@@ -209,5 +229,5 @@ class CreditIncidentViewSet(CustomerPartViewSet):
     def save_record(self, instance):
         return credit_incident_save(incident=instance, actor=self.request.user, channel=Channel.API)
 
-    def perform_destroy(self, instance):
+    def delete_record(self, instance):
         credit_incident_delete(incident=instance, actor=self.request.user, channel=Channel.API)

@@ -839,3 +839,21 @@ def test_schema_and_docs_render(client, manager):
     assert response.status_code == 200
     assert b"/api/v1/customers/{id}/history/" in response.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_contacts_and_incidents_of_an_archived_card_are_read_only(manager):
+    customer = CustomerFactory(status=Customer.Status.ARCHIVED)
+    contact = ContactFactory(customer=customer, name="旧联系人")
+    incident = CreditIncidentFactory(customer=customer)
+    client = as_user(manager)
+
+    created = client.post(
+        "/api/v1/contacts/", {"customer": customer.pk, "name": "新联系人"}, format="json"
+    )
+    changed = client.patch(f"/api/v1/contacts/{contact.pk}/", {"name": "改名"}, format="json")
+    deleted = client.delete(f"/api/v1/credit-incidents/{incident.pk}/")
+
+    assert [created.status_code, changed.status_code, deleted.status_code] == [409, 409, 409]
+    assert created.json()["code"] == "archived"
+    assert list(customer.contacts.values_list("name", flat=True)) == ["旧联系人"]
+    assert customer.credit_incidents.count() == 1

@@ -200,3 +200,13 @@ def test_new_primary_contact_demotes_the_previous_one(manager):
     first.refresh_from_db()
     assert (first.is_primary, second.is_primary) == (False, True)
     assert second.history.latest().history_user == manager
+
+
+def test_an_archived_cards_contacts_are_read_only(manager):
+    contact = ContactFactory()
+    customer_archive(customer=contact.customer, actor=manager)
+    contact.name = "改名"
+    with pytest.raises(CardArchived):
+        contact_save(contact=contact, actor=manager)
+    contact.refresh_from_db()
+    assert contact.name != "改名"
