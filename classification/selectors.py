@@ -128,7 +128,7 @@ def _reference_rows(queryset, model, name: str, base: dict, none_label) -> list[
     """One row per reference entry (also those with no customers), then the unset ones."""
     counts = _grouped(queryset, name)
     rows = [
-        CountRow(entry.display_name, counts.get(entry.pk, 0), _list_url(base, name, entry.pk))
+        CountRow(entry.display_name, counts.get(entry.pk, 0), _list_url(base, name, entry.code))
         for entry in model.objects.all()
     ]
     if counts.get(None):
@@ -164,7 +164,7 @@ def _region_rows(queryset, base: dict, none_label) -> list[CountRow]:
             CountRow(
                 region.display_name,
                 total(region),
-                _list_url(base, "region", region.pk),
+                _list_url(base, "region", region.code),
                 depth=depth,
                 own=counts.get(region.pk, 0),
             )

@@ -25,21 +25,33 @@ class CustomerFilter(django_filters.FilterSet):
         method="search", label=_("Search"), help_text=_("Name, code, phone or contact name")
     )
     customer_type = django_filters.ModelChoiceFilter(
-        queryset=CustomerType.objects.all(), label=_("Customer type"), null_label=_("Not set")
+        queryset=CustomerType.objects.all(),
+        to_field_name="code",
+        label=_("Customer type"),
+        null_label=_("Not set"),
     )
     ownership = django_filters.ModelChoiceFilter(
-        queryset=OwnershipForm.objects.all(), label=_("Ownership"), null_label=_("Not set")
+        queryset=OwnershipForm.objects.all(),
+        to_field_name="code",
+        label=_("Ownership"),
+        null_label=_("Not set"),
     )
     region = django_filters.ModelChoiceFilter(
         queryset=Region.objects.all(),
+        to_field_name="code",
         method="in_region",
         label=_("Region"),
         null_label=_("Not set"),
     )
     grade = django_filters.ModelChoiceFilter(
-        queryset=GradeLevel.objects.all(), label=_("Grade"), null_label=_("No grade")
+        queryset=GradeLevel.objects.all(),
+        to_field_name="code",
+        label=_("Grade"),
+        null_label=_("No grade"),
     )
-    route = django_filters.ModelChoiceFilter(queryset=Route.objects.all(), label=_("Route"))
+    route = django_filters.ModelChoiceFilter(
+        queryset=Route.objects.all(), to_field_name="code", label=_("Route")
+    )
     salesperson = django_filters.ModelChoiceFilter(
         queryset=_salespeople,
         label=_("Salesperson"),

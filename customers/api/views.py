@@ -56,7 +56,8 @@ CONFLICT = OpenApiResponse(
     list=extend_schema(
         description=_(
             "The customers the user may see: sales staff their own, managers all. Archived "
-            "cards are included unless `status` filters them out. Filters take ids."
+            "cards are included unless `status` filters them out. Filters take codes (the "
+            "salesperson by username)."
         )
     ),
     retrieve=extend_schema(description=_("One card; outside the user's scope it is a 404.")),
