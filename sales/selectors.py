@@ -8,6 +8,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from classification.lifecycle import months_before
 from sales.models import SalesRecord
 
 CENT = Decimal("0.01")
@@ -21,8 +22,7 @@ def money(value) -> Decimal:
 
 def months_back(day: date, months: int) -> date:
     """The first day of the month `months` before `day`'s month."""
-    index = day.year * 12 + day.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
+    return months_before(day, months).replace(day=1)
 
 
 @dataclass(frozen=True)
