@@ -342,6 +342,8 @@ def my_plan(request):
     error = ""
     try:
         day = datetime.date.fromisoformat(request.GET.get("date") or today.isoformat())
+        if not datetime.date.min < day < datetime.date.max:
+            raise ValueError(day)  # the previous/next-day links would overflow
     except ValueError:
         day, error = today, _("That is not a date (use YYYY-MM-DD); showing today.")
     person = request.user

@@ -340,6 +340,10 @@ def test_my_plan_lists_due_routes_for_the_chosen_day(client, salesperson, own_ro
     bad = client.get(url("plan"), {"date": "13/01/2026"})
     assert bad.status_code == 200
     assert bad.context["date_error"]
+    for edge in ("9999-12-31", "0001-01-01"):
+        at_edge = client.get(url("plan"), {"date": edge})
+        assert at_edge.status_code == 200
+        assert at_edge.context["day"] == timezone.localdate()
 
 
 def test_the_card_shows_the_route_and_the_next_visit(client, salesperson, own_route):
