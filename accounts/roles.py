@@ -4,8 +4,13 @@ Sales staff (`sales`) see and edit only the customers assigned to them; managers
 see all; admins are superusers and count as managers everywhere.
 """
 
+from functools import wraps
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
+from django.core.exceptions import PermissionDenied
 from django.db import migrations
+from django.utils.translation import gettext_lazy as _
 
 SALES = "sales"
 MANAGER = "manager"
@@ -30,6 +35,24 @@ def is_manager(user) -> bool:
 
 def is_sales(user) -> bool:
     return SALES in role_names(user)
+
+
+def salespeople():
+    """The users of the sales group, by username: who may be assigned customers and routes."""
+    return get_user_model().objects.filter(groups__name=SALES).order_by("username")
+
+
+def manager_required(view):
+    """A view for managers and admins only; anybody else signed in gets 403 (the login
+    middleware has already sent anonymous visitors to the login page)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_manager(request.user):
+            raise PermissionDenied(_("Only managers can do this."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def grant_permissions(apps, role: str, permissions: list[str]) -> None:

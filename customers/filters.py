@@ -1,11 +1,10 @@
 """The customer filters, shared by the list page, its exports and the API."""
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import SALES
+from accounts.roles import salespeople
 from classification.lifecycle import (
     NO_DEAL_PLANNED,
     TimeSeries,
@@ -14,10 +13,6 @@ from classification.lifecycle import (
 )
 from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
 from customers.models import Customer
-
-
-def _salespeople(request):
-    return get_user_model().objects.filter(groups__name=SALES).order_by("username")
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -53,7 +48,7 @@ class CustomerFilter(django_filters.FilterSet):
         queryset=Route.objects.all(), to_field_name="code", label=_("Route")
     )
     salesperson = django_filters.ModelChoiceFilter(
-        queryset=_salespeople,
+        queryset=salespeople(),
         label=_("Salesperson"),
         to_field_name="username",
     )

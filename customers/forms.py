@@ -4,13 +4,12 @@ done by the services (`customer_create`, `card_update`, `contact_save`, ...)."""
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import SALES, is_manager
+from accounts.roles import is_manager, salespeople
 from customers.models import (
     CARD_FIELDS,
     CARD_SECTIONS,
@@ -76,9 +75,7 @@ class CustomerForm(forms.ModelForm):
                 field.widget.attrs["rows"] = 3
         if is_manager(user):
             salesperson = self.fields["salesperson"]
-            salesperson.queryset = (
-                get_user_model().objects.filter(groups__name=SALES).order_by("username")
-            )
+            salesperson.queryset = salespeople()
             salesperson.label_from_instance = _person
         else:
             del self.fields["salesperson"]

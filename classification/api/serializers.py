@@ -1,11 +1,10 @@
 """Reference data as the API shows it. Links between entries are written and read by code,
 a route's salesperson by username."""
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.roles import SALES
+from accounts.roles import salespeople
 from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
 
 REFERENCE_FIELDS = ["id", "code", "name", "name_en", "order", "is_active"]
@@ -60,7 +59,7 @@ class RouteSerializer(serializers.ModelSerializer):
     )
     salesperson = serializers.SlugRelatedField(
         slug_field="username",
-        queryset=get_user_model().objects.filter(groups__name=SALES),
+        queryset=salespeople(),
         allow_null=True,
         required=False,
         help_text=_("Username of the salesperson who visits the route."),

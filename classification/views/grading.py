@@ -2,11 +2,9 @@
 regrade preview and its application, and pinning a customer's grade from the card. Managers
 only; everything goes through classification.services.grading."""
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.shortcuts import redirect, render
@@ -17,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tasks import TaskResultStatus
 
-from accounts.roles import is_manager
+from accounts.roles import is_manager, manager_required
 from classification.models import ClassificationPolicy, GradeLevel
 from classification.services.grading import (
     classification_settings_save,
@@ -30,20 +28,6 @@ from classification.services.grading import (
 from classification.tasks import regrade_task
 from customers.selectors import customer_get_for_user
 from customers.services import CardArchived, CardConflict
-
-
-def manager_required(view):
-    """Managers and admins only; anybody else signed in gets 403 (the login middleware has
-    already sent anonymous visitors to the login page)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_manager(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
 
 # Classification settings -------------------------------------------------------------------
 

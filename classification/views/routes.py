@@ -3,19 +3,18 @@ order their stops; a salesperson sees the routes they ride, only with the custom
 their scope. Reads go through the route selectors and writes through the services."""
 
 import datetime
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.roles import SALES, is_manager
+from accounts.roles import SALES, is_manager, manager_required, salespeople
 from classification.models import Region, Route
 from classification.services.regions import (
     REGION_FIELDS,
@@ -45,18 +44,6 @@ from customers.selectors import customer_get_for_user
 from customers.services import CardArchived, CardConflict
 
 
-def manager_required(view):
-    """Route and region set-up is for managers; anybody else signed in gets 403."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not is_manager(request.user):
-            raise PermissionDenied(_("Only managers can do this."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def _person(user) -> str:
     return user.get_full_name() or user.get_username()
 
@@ -73,9 +60,7 @@ class RouteForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         salesperson = self.fields["salesperson"]
-        salesperson.queryset = (
-            get_user_model().objects.filter(groups__name=SALES).order_by("username")
-        )
+        salesperson.queryset = salespeople()
         salesperson.label_from_instance = _person
         self.fields["region"].queryset = Region.objects.order_by("code")
 
@@ -347,9 +332,9 @@ def my_plan(request):
     except ValueError:
         day, error = today, _("That is not a date (use YYYY-MM-DD); showing today.")
     person = request.user
-    salespeople = []
+    people = []
     if is_manager(request.user):
-        salespeople = list(get_user_model().objects.filter(groups__name=SALES).order_by("username"))
+        people = list(salespeople())
         chosen = request.GET.get("salesperson", "")
         if chosen.isdigit():
             person = get_object_or_404(get_user_model(), pk=chosen, groups__name=SALES)
@@ -363,7 +348,7 @@ def my_plan(request):
             "next_day": day + datetime.timedelta(days=1),
             "plan": plan,
             "person": person,
-            "salespeople": salespeople,
+            "salespeople": people,
             "date_error": error,
         },
     )

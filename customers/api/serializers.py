@@ -1,14 +1,13 @@
 """What the customers API reads and writes. Serializers only convert and check the shape of
 the input; every write goes through `customers.services` in the views."""
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from accounts.roles import SALES, is_manager
+from accounts.roles import is_manager, salespeople
 from classification.lifecycle import TimeSeries, TransactionProcess, lifecycle_windows_for
 from classification.models import CustomerType, OwnershipForm, Region, Route
 from customers.models import CARD_FIELDS, Contact, CreditIncident, Customer
@@ -32,7 +31,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     salesperson = serializers.SlugRelatedField(
         slug_field="username",
-        queryset=get_user_model().objects.filter(groups__name=SALES),
+        queryset=salespeople(),
         allow_null=True,
         required=False,
         help_text=_(
