@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.models import Customer
 from dataexchange.services import RowError
@@ -34,6 +35,15 @@ from sales.models import Product, SalesRecord
 COLUMNS = ("date", "customer", "product", "quantity", "amount", "document_no")
 REQUIRED_COLUMNS = COLUMNS[:5]
 MAX_REPORTED_ERRORS = 1000
+CODE_LENGTH = 32  # customer and product codes (see their models)
+EMPTY_CODE = {
+    "customer": gettext_lazy("customer code is empty"),
+    "product": gettext_lazy("product code is empty"),
+}
+UNKNOWN_CODE = {
+    "customer": gettext_lazy("unknown customer code “%(code)s”"),
+    "product": gettext_lazy("unknown product code “%(code)s”"),
+}
 STAGING = "sales_load_staging"
 NULL = r"\N"  # how None travels in the COPY stream (an empty field is an empty string)
 STAGING_COLUMNS = (
@@ -110,6 +120,18 @@ def sales_records_load(
     except _Rollback:
         pass
     return report
+
+
+def _checked_code(row_no: int, column: str, code: str, report: LoadReport) -> str | None:
+    """The code to stage, or None (staged as NULL, so the database does not report it again)
+    when it is empty or longer than any customer or product code can be."""
+    if not code:
+        report.add_error(row_no, column, str(EMPTY_CODE[column]))
+        return None
+    if len(code) > CODE_LENGTH:
+        report.add_error(row_no, column, UNKNOWN_CODE[column] % {"code": code})
+        return None
+    return code
 
 
 def line_key(
@@ -200,28 +222,26 @@ def _parse_row(row_no: int, values: list[str], report: LoadReport) -> tuple:
         report.add_error(
             row_no, "date", _("“%(value)s” is not a date (YYYY-MM-DD)") % {"value": raw_date}
         )
-    if not customer_code:
-        report.add_error(row_no, "customer", _("customer code is empty"))
-    if not product_code:
-        report.add_error(row_no, "product", _("product code is empty"))
+    customer_code = _checked_code(row_no, "customer", customer_code, report)
+    product_code = _checked_code(row_no, "product", product_code, report)
     quantity = quantity.replace(",", "")
     if not QUANTITY.match(quantity) or not quantity.strip("0."):
-        quantity = None
         report.add_error(
             row_no,
             "quantity",
             _("“%(value)s” is not a number greater than zero with at most 3 decimals")
             % {"value": quantity},
         )
+        quantity = None
     amount = amount.replace(",", "")
     if not AMOUNT.match(amount):
-        amount = None
         report.add_error(
             row_no,
             "amount",
             _("“%(value)s” is not an amount of zero or more with at most 2 decimals")
             % {"value": amount},
         )
+        amount = None
     if len(document_no) > 40:
         document_no = document_no[:40]
         report.add_error(row_no, "document_no", _("longer than 40 characters"))
@@ -229,8 +249,8 @@ def _parse_row(row_no: int, values: list[str], report: LoadReport) -> tuple:
         return (
             row_no,
             sale_date,
-            customer_code[:32],
-            product_code[:32],
+            customer_code,
+            product_code,
             quantity,
             amount,
             document_no,
@@ -259,7 +279,8 @@ class _Stager:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {STAGING} ("
                 "row_no integer NOT NULL, date date NULL, "
-                "customer_code varchar(32) NOT NULL, product_code varchar(32) NOT NULL, "
+                f"customer_code varchar({CODE_LENGTH}) NULL, "
+                f"product_code varchar({CODE_LENGTH}) NULL, "
                 "quantity numeric(14,3) NULL, amount numeric(16,2) NULL, "
                 f"document_no varchar(40) NOT NULL, line_key {key_type} NULL)"
             )
@@ -300,7 +321,7 @@ class _Stager:
             ):
                 unknown = (
                     f"FROM {STAGING} s LEFT JOIN {table} t ON t.code = s.{code_column} "
-                    "WHERE t.id IS NULL"
+                    f"WHERE t.id IS NULL AND s.{code_column} IS NOT NULL"
                 )
                 cursor.execute(f"SELECT COUNT(*) {unknown}")
                 count = cursor.fetchone()[0]
@@ -314,11 +335,7 @@ class _Stager:
                     report.add_error(
                         row_no,
                         column,
-                        _("unknown %(column)s code “%(code)s”")
-                        % {
-                            "column": column,
-                            "code": code,
-                        },
+                        UNKNOWN_CODE[column] % {"code": code},
                     )
                 report.error_count += count - min(count, limit)
             cursor.execute(

@@ -78,6 +78,9 @@ def test_one_bad_row_in_the_middle_loads_nothing_and_names_row_and_column(known)
         (["2026-13-01", "C1", "P1", "1", "1", ""], "date"),
         (["yesterday", "C1", "P1", "1", "1", ""], "date"),
         (["2026-01-01", "C1", "P9", "1", "1", ""], "product"),
+        (["2026-01-01", "C" * 33, "P1", "1", "1", ""], "customer"),
+        (["2026-01-01", "C1", "P" * 33, "1", "1", ""], "product"),
+        (["2026-01-01", "", "P1", "1", "1", ""], "customer"),
         (["2026-01-01", "C1", "P1", "-1", "1", ""], "quantity"),
         (["2026-01-01", "C1", "P1", "0", "1", ""], "quantity"),
         (["2026-01-01", "C1", "P1", "abc", "1", ""], "quantity"),
@@ -150,3 +153,19 @@ def test_a_customer_or_product_with_sales_cannot_be_deleted(known):
     with pytest.raises(ProtectedError):
         Product.objects.get(code="P1").delete()
     assert SalesRecord.objects.count() == 3
+
+
+def test_unknown_code_messages_name_the_column_in_words(known):
+    report = load([["2026-01-01", "C9", "P9", "1", "1", ""]])
+    assert [e.message for e in report.errors] == [
+        "unknown customer code “C9”",
+        "unknown product code “P9”",
+    ]
+
+
+def test_a_bad_number_is_quoted_as_written(known):
+    report = load([["2026-01-01", "C1", "P1", "abc", "-5", ""]])
+    assert [e.message for e in report.errors] == [
+        "“-5” is not an amount of zero or more with at most 2 decimals",
+        "“abc” is not a number greater than zero with at most 3 decimals",
+    ]
