@@ -503,6 +503,12 @@ def seed_demo_data(*, customers: int, seed: int, password: str, sales: int = 0) 
     created = seed_customers(count=customers, seed=seed, routes=routes, regions=regions)
     seed_products()
     loaded = seed_sales(lines=sales, seed=seed)
+    if not loaded.ok:
+        # The generated lines should always load; if they do not, say so instead of
+        # reporting demo data that is not there.
+        raise RuntimeError(
+            "Demo sales lines were refused: " + "; ".join(map(str, loaded.errors[:5]))
+        )
     return SeedSummary(
         regions=Region.objects.count(),
         routes=Route.objects.count(),

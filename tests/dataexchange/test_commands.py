@@ -145,3 +145,25 @@ def test_export_to_standard_output(region):
     out, _ = run("export", RESOURCE, "-")
 
     assert out.splitlines() == [HEADER, "C001,甲公司,,,GZ,ordinary,"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--encoding", "no-such-codec"], "Unknown encoding no-such-codec."),
+        (["--encoding", "ascii"], "cannot be written in ascii"),
+    ],
+)
+def test_export_with_a_bad_encoding_fails_cleanly_and_writes_nothing(
+    tmp_path, region, args, message
+):
+    CustomerFactory(code="C001", name="甲公司", region=region)
+    target = tmp_path / "out.csv"
+    with pytest.raises(CommandError, match=message):
+        run("export", RESOURCE, str(target), *args)
+    assert not target.exists()
+
+
+def test_export_to_a_missing_folder_fails_cleanly(tmp_path, region):
+    with pytest.raises(CommandError, match="Cannot write"):
+        run("export", RESOURCE, str(tmp_path / "missing" / "out.csv"))

@@ -30,15 +30,26 @@ class Command(BaseCommand):
             chosen = "csv" if file == "-" and not file_format else format_for(file, file_format)
         except (ValueError, FileReadError) as error:
             raise CommandError(str(error)) from error
+        if chosen == "xlsx" and file == "-":
+            raise CommandError("XLSX cannot be written to standard output; give a file.")
+        try:
+            "".encode(encoding)
+        except LookupError as error:
+            raise CommandError(f"Unknown encoding {encoding}.") from error
         dataset = resource.export()
-        if chosen == "xlsx":
-            if file == "-":
-                raise CommandError("XLSX cannot be written to standard output; give a file.")
-            Path(file).write_bytes(XLSX().export_data(dataset))
-        else:
-            text = CSV().export_data(dataset)
-            if file == "-":
-                self.stdout.write(text, ending="")
-                return
-            Path(file).write_bytes(text.encode(encoding))
+        if chosen == "csv" and file == "-":
+            self.stdout.write(CSV().export_data(dataset), ending="")
+            return
+        try:
+            if chosen == "xlsx":
+                data = XLSX().export_data(dataset)
+            else:
+                data = CSV().export_data(dataset).encode(encoding)
+            Path(file).write_bytes(data)
+        except UnicodeEncodeError as error:
+            raise CommandError(
+                f"Row data cannot be written in {encoding} ({error.reason}); use utf-8-sig."
+            ) from error
+        except OSError as error:
+            raise CommandError(f"Cannot write {file}: {error.strerror}.") from error
         self.stdout.write(self.style.SUCCESS(f"Exported {len(dataset)} row(s) to {file}."))
