@@ -68,13 +68,27 @@ class ArchiveHistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ContactInline(admin.TabularInline):
+class ArchivedCardReadOnlyInline(admin.TabularInline):
+    """An archived card keeps its contacts and incidents as they are (the services refuse
+    changes); the inline says so by offering no add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return not (obj and obj.is_archived) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and obj.is_archived) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and obj.is_archived) and super().has_delete_permission(request, obj)
+
+
+class ContactInline(ArchivedCardReadOnlyInline):
     model = Contact
     extra = 0
     fields = ("name", "role", "phone", "mobile", "email", "is_primary")
 
 
-class CreditIncidentInline(admin.TabularInline):
+class CreditIncidentInline(ArchivedCardReadOnlyInline):
     model = CreditIncident
     extra = 0
     fields = ("occurred_on", "kind", "amount", "description", "resolved_on", "resolution")
@@ -227,11 +241,41 @@ class CustomerAdmin(ImportExportModelAdmin, ArchiveHistoryAdmin):
         )
 
 
-class ChildAdmin(ArchiveHistoryAdmin):
-    """Contacts and credit incidents, saved and deleted through their services."""
+class ChildAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        customer = cleaned.get("customer")
+        if customer is not None and customer.is_archived:
+            raise ValidationError(_("An archived card cannot be changed; restore it first."))
+        return cleaned
 
+
+class ContactAdminForm(ChildAdminForm):
+    def _get_validation_exclusions(self):
+        # One primary contact per customer is kept by contact_save, which demotes the old
+        # primary; checking the constraint here first would refuse the switch.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("customer")
+        return exclusions
+
+
+class ChildAdmin(ArchiveHistoryAdmin):
+    """Contacts and credit incidents, saved and deleted through their services; those of an
+    archived card are read-only."""
+
+    form = ChildAdminForm
     list_select_related = ("customer",)
     autocomplete_fields = ("customer",)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and obj.customer.is_archived) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and obj.customer.is_archived) and super().has_delete_permission(
+            request, obj
+        )
 
     def save_model(self, request, obj, form, change):
         _save_child(obj, request.user)
@@ -246,6 +290,7 @@ class ChildAdmin(ArchiveHistoryAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(ImportExportModelAdmin, ChildAdmin):
+    form = ContactAdminForm
     resource_classes = [ContactResource]
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS

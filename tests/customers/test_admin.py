@@ -296,6 +296,35 @@ def test_credit_incident_admin_saves_through_the_service(admin_client, admin_use
     assert incident.history.get().history_channel == Channel.ADMIN
 
 
+def test_an_archived_cards_contacts_and_incidents_are_read_only_in_the_admin(admin_client):
+    customer = CustomerFactory(status=Customer.Status.ARCHIVED)
+    contact = ContactFactory(customer=customer, name="旧联系人")
+    data = form_data(admin_client.get(admin_url(Customer, "change", customer.pk)))
+    data.update(
+        {
+            "contacts-TOTAL_FORMS": "2",
+            "contacts-1-name": "新联系人",
+            "contacts-1-customer": customer.pk,
+            "_save": "Save",
+        }
+    )
+
+    admin_client.post(admin_url(Customer, "change", customer.pk), data)
+    added = admin_client.post(
+        admin_url(CreditIncident, "add"),
+        {"customer": customer.pk, "occurred_on": "2025-03-01", "kind": "default"},
+    )
+
+    assert added.status_code == 200
+    assert "An archived card cannot be changed; restore it first." in added.content.decode()
+    assert (
+        admin_client.get(admin_url(Contact, "change", contact.pk)).context["has_change_permission"]
+        is False
+    )
+    assert list(customer.contacts.values_list("name", flat=True)) == ["旧联系人"]
+    assert not customer.credit_incidents.exists()
+
+
 CSV_HEADER = "code,name,phone,address,region,customer_type,salesperson\n"
 
 
@@ -339,3 +368,17 @@ def test_admin_import_of_a_good_file_saves_with_channel_import_and_the_admin_as_
     assert (customer.region.code, customer.salesperson) == ("GZ", salesperson)
     history = customer.history.get()
     assert (history.history_channel, history.history_user) == (Channel.IMPORT, admin_user)
+
+
+def test_making_another_contact_primary_in_the_admin_demotes_the_first(admin_client):
+    first = ContactFactory(is_primary=True)
+    second = ContactFactory(customer=first.customer, is_primary=False)
+    data = form_data(admin_client.get(admin_url(Contact, "change", second.pk)))
+    data.update(is_primary="on", _save="Save")
+
+    response = admin_client.post(admin_url(Contact, "change", second.pk), data)
+
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.is_primary, second.is_primary) == (False, True)
