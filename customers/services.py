@@ -108,10 +108,16 @@ def customer_create(
     source: models.Model | None = None,
     verified: bool | None = None,
 ) -> Customer:
-    """Create a card from card fields (`CARD_FIELDS`); history and provenance start here."""
+    """Create a card from card fields (`CARD_FIELDS`); history and provenance start here.
+
+    A card that somebody other than a manager creates by hand or through the API is
+    theirs: its salesperson is the creator, whatever was asked (forms and the API do not
+    offer sales staff another choice)."""
     unknown = set(data) - set(CARD_FIELDS)
     if unknown:
         raise ValueError(f"Not card fields: {sorted(unknown)}")
+    if channel in {Channel.MANUAL, Channel.API} and actor is not None and not is_manager(actor):
+        data = {**data, "salesperson": actor}
     customer = Customer(**data)
     customer.full_clean(exclude=_loaded_references(data))
     with transaction.atomic():

@@ -262,8 +262,6 @@ def customer_create_view(request):
         form = CustomerCreateForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.card_data()
-            if not is_manager(request.user):
-                data["salesperson"] = request.user
             if not form.cleaned_data["save_anyway"]:
                 duplicates = customer_find_duplicates(
                     name=data["name"], credit_code=data["credit_code"], phone=data["phone"]

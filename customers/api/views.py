@@ -10,7 +10,6 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.roles import is_manager, is_sales
 from archive_crm.api.exceptions import Conflict
 from archive_crm.api.permissions import ModelPermissions
 from customers.api.serializers import (
@@ -94,8 +93,6 @@ class CustomerViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.card_data()
-        if "salesperson" not in data and is_sales(request.user) and not is_manager(request.user):
-            data["salesperson"] = request.user
         customer = customer_create(data=data, actor=request.user, channel=Channel.API)
         duplicates = customer_find_duplicates(
             name=customer.name,

@@ -210,3 +210,24 @@ def test_an_archived_cards_contacts_are_read_only(manager):
         contact_save(contact=contact, actor=manager)
     contact.refresh_from_db()
     assert contact.name != "改名"
+
+
+def test_a_card_created_by_a_salesperson_is_theirs_whatever_was_asked(
+    salesperson, other_salesperson, manager
+):
+    own = customer_create(
+        data={"code": "S1", "name": "甲", "salesperson": other_salesperson}, actor=salesperson
+    )
+    assigned = customer_create(
+        data={"code": "M1", "name": "乙", "salesperson": other_salesperson}, actor=manager
+    )
+    imported = customer_create(
+        data={"code": "I1", "name": "丙", "salesperson": other_salesperson},
+        actor=salesperson,
+        channel=Channel.IMPORT,
+    )
+    assert [c.salesperson for c in (own, assigned, imported)] == [
+        salesperson,
+        other_salesperson,
+        other_salesperson,
+    ]
