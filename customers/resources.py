@@ -101,15 +101,6 @@ class CustomerResource(ArchiveModelResource):
             queryset = queryset.select_related(*CUSTOMER_RELATED)
         return queryset
 
-    def after_init_instance(self, instance, new, row, **kwargs):
-        if new:
-            return
-        # What the card held before this row, to send only the changed fields to the service.
-        instance._import_before = {
-            field.attribute: getattr(instance, _attname(field.attribute))
-            for field in self.get_import_fields()
-        }
-
     def save_instance(self, instance, is_create, row, **kwargs):
         actor = kwargs.get("user")
         imported = [
@@ -123,14 +114,10 @@ class CustomerResource(ArchiveModelResource):
                     channel=Channel.IMPORT,
                 )
             else:
-                before = instance._import_before
+                # card_update compares with the saved card and records only what changed.
                 saved = card_update(
                     customer=instance,
-                    changes={
-                        name: getattr(instance, name)
-                        for name in imported
-                        if getattr(instance, _attname(name)) != before[name]
-                    },
+                    changes={name: getattr(instance, name) for name in imported},
                     actor=actor,
                     channel=Channel.IMPORT,
                     expected_version=instance.version,
@@ -139,10 +126,6 @@ class CustomerResource(ArchiveModelResource):
             raise ValidationError(str(error)) from error
         instance.pk = saved.pk
         instance.version = saved.version
-
-
-def _attname(name: str) -> str:
-    return Customer._meta.get_field(name).attname
 
 
 class ContactResource(ArchiveModelResource):
