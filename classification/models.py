@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from archive_crm.trees import TreeQuerySet
+
 
 class ReferenceData(models.Model):
     """A coded entry with a Chinese name and an optional English one."""
@@ -51,21 +53,6 @@ class OwnershipForm(ReferenceData):
         verbose_name_plural = _("ownership forms")
 
 
-class RegionQuerySet(models.QuerySet):
-    def subtree_ids(self, region: "Region") -> set[int]:
-        """The region and all its descendants, at any depth, in one query."""
-        children: dict[int | None, list[int]] = {}
-        for pk, parent_id in self.values_list("pk", "parent_id"):
-            children.setdefault(parent_id, []).append(pk)
-        found, stack = set(), [region.pk]
-        while stack:
-            pk = stack.pop()
-            if pk not in found:
-                found.add(pk)
-                stack.extend(children.get(pk, []))
-        return found
-
-
 class Region(ReferenceData):
     """A node of the region tree: country / province / city, or the company's sales regions."""
 
@@ -78,7 +65,7 @@ class Region(ReferenceData):
         related_name="children",
     )
 
-    objects = RegionQuerySet.as_manager()
+    objects = TreeQuerySet.as_manager()
 
     class Meta(ReferenceData.Meta):
         verbose_name = _("region")

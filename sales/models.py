@@ -3,9 +3,12 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from archive_crm.trees import TreeQuerySet
 
 
 class ProductCategory(models.Model):
@@ -22,6 +25,8 @@ class ProductCategory(models.Model):
         related_name="children",
     )
 
+    objects = TreeQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("product category")
@@ -29,6 +34,12 @@ class ProductCategory(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.pk and self.parent_id in ProductCategory.objects.subtree_ids(self):
+            raise ValidationError(
+                {"parent": _("A category cannot be placed under itself or one of its children.")}
+            )
 
 
 class Product(models.Model):

@@ -21,14 +21,14 @@ class ProductCategorySerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "parent"]
 
     def validate_parent(self, parent):
-        if parent is not None and self.instance is not None:
-            ancestor = parent
-            while ancestor is not None:
-                if ancestor.pk == self.instance.pk:
-                    raise serializers.ValidationError(
-                        _("A category cannot be placed under itself or one of its children.")
-                    )
-                ancestor = ancestor.parent
+        if (
+            parent is not None
+            and self.instance is not None
+            and parent.pk in ProductCategory.objects.subtree_ids(self.instance)
+        ):
+            raise serializers.ValidationError(
+                _("A category cannot be placed under itself or one of its children.")
+            )
         return parent
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from sales.models import SalesRecord
+from sales.models import ProductCategory, SalesRecord
 from tests.accounts.factories import UserFactory
 from tests.customers.factories import CustomerFactory
 from tests.sales.factories import ProductFactory
@@ -148,3 +148,21 @@ def test_a_large_upload_is_read_from_its_temporary_file(admin_client, known, set
 
     assert "Imported 3 rows: 3 new lines" in response.content.decode()
     assert SalesRecord.objects.count() == 3
+
+
+def test_a_category_cannot_be_moved_under_its_own_child_in_the_admin(client, admin_user):
+    parent = ProductCategory.objects.create(code="FOOD", name="食品")
+    child = ProductCategory.objects.create(code="SNACK", name="零食", parent=parent)
+    client.force_login(admin_user)
+
+    response = client.post(
+        f"/admin/sales/productcategory/{parent.pk}/change/",
+        {"code": "FOOD", "name": "食品", "parent": child.pk, "_save": "Save"},
+    )
+
+    assert response.status_code == 200
+    assert "A category cannot be placed under itself or one of its children." in (
+        response.content.decode()
+    )
+    parent.refresh_from_db()
+    assert parent.parent is None
