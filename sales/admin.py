@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,7 @@ from dataexchange.formats import AutoEncodingCSV, FileReadError
 from dataexchange.services import ImportReport, RowError, import_file
 from sales.models import Product, ProductCategory, SalesRecord
 from sales.resources import ProductCategoryResource, ProductResource, SalesRecordResource
+from sales.services import customer_sale_dates_refresh
 
 IMPORT_FORMATS = [AutoEncodingCSV, XLSX]
 EXPORT_FORMATS = [CSV, XLSX]
@@ -93,6 +95,18 @@ class SalesRecordAdmin(ExportMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    # Deleting lines can move a customer's first or last sale: keep the lifecycle facts true.
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            customer_sale_dates_refresh(customer_ids=[obj.customer_id])
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            customer_ids = list(queryset.values_list("customer_id", flat=True).distinct())
+            super().delete_queryset(request, queryset)
+            customer_sale_dates_refresh(customer_ids=customer_ids)
 
     def get_urls(self):
         return [

@@ -1,6 +1,7 @@
 """The admin's sales import page: all or nothing through the bulk loader, every bad row
 named, dry run, any encoding, and only for those allowed to add sales lines."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -8,10 +9,11 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from customers.models import Customer
 from sales.models import ProductCategory, SalesRecord
 from tests.accounts.factories import UserFactory
 from tests.customers.factories import CustomerFactory
-from tests.sales.factories import ProductFactory
+from tests.sales.factories import ProductFactory, SalesRecordFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +168,21 @@ def test_a_category_cannot_be_moved_under_its_own_child_in_the_admin(client, adm
     )
     parent.refresh_from_db()
     assert parent.parent is None
+
+
+def test_deleting_sales_lines_in_the_admin_keeps_the_customers_sale_dates_true(client, admin_user):
+    customer = CustomerFactory()
+    early = SalesRecordFactory(customer=customer, date=date(2024, 1, 5))
+    SalesRecordFactory(customer=customer, date=date(2025, 6, 1))
+    Customer.objects.filter(pk=customer.pk).update(
+        first_sale_on=date(2024, 1, 5), last_sale_on=date(2025, 6, 1)
+    )
+    client.force_login(admin_user)
+
+    client.post(
+        "/admin/sales/salesrecord/",
+        {"action": "delete_selected", "_selected_action": [early.pk], "post": "yes"},
+    )
+
+    customer.refresh_from_db()
+    assert (customer.first_sale_on, customer.last_sale_on) == (date(2025, 6, 1), date(2025, 6, 1))
