@@ -41,17 +41,6 @@ class RegionSerializer(serializers.ModelSerializer):
         model = Region
         fields = [*REFERENCE_FIELDS, "parent"]
 
-    def validate_parent(self, parent):
-        if (
-            parent is not None
-            and self.instance is not None
-            and parent.pk in Region.objects.subtree_ids(self.instance)
-        ):
-            raise serializers.ValidationError(
-                _("A region cannot be placed under itself or one of its sub-regions.")
-            )
-        return parent
-
 
 class RouteSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(

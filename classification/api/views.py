@@ -1,7 +1,7 @@
 """Reference data: readable by every signed-in user, written by those whose role has the
 model permission. An entry still in use is never deleted: deactivate it instead."""
 
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
 from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -16,15 +16,9 @@ from classification.api.serializers import (
     RouteSerializer,
 )
 from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
-
-
-def _used_by(instance) -> list[str]:
-    """What still points at `instance`, by the plural names of the models that do."""
-    return [
-        str(relation.related_model._meta.verbose_name_plural)
-        for relation in instance._meta.related_objects
-        if relation.related_model._base_manager.filter(**{relation.field.name: instance}).exists()
-    ]
+from classification.services.reference import reference_delete
+from classification.services.regions import region_create, region_delete, region_update
+from classification.services.routes import route_create, route_delete, route_update
 
 
 class ReferenceViewSet(viewsets.ModelViewSet):
@@ -35,14 +29,13 @@ class ReferenceViewSet(viewsets.ModelViewSet):
     lookup_value_converter = "int"
 
     def perform_destroy(self, instance):
-        used_by = _used_by(instance)
-        if used_by:
-            raise Conflict(
-                _("“%(name)s” is still used by: %(used_by)s. Deactivate it instead.")
-                % {"name": instance, "used_by": ", ".join(used_by)},
-                code="in_use",
-            )
-        instance.delete()
+        try:
+            self.delete_record(instance)
+        except ValidationError as error:
+            raise Conflict(" ".join(error.messages), code="in_use") from error
+
+    def delete_record(self, instance):
+        reference_delete(instance=instance)
 
 
 class CustomerTypeViewSet(ReferenceViewSet):
@@ -58,9 +51,24 @@ class OwnershipFormViewSet(ReferenceViewSet):
 
 
 class RegionViewSet(ReferenceViewSet):
+    """Regions are written through the region services (which refuse a cycle)."""
+
     queryset = Region.objects.select_related("parent")
     serializer_class = RegionSerializer
     filterset_fields = ["is_active", "parent"]
+
+    def perform_create(self, serializer):
+        serializer.instance = region_create(data=serializer.validated_data, actor=self.request.user)
+
+    def perform_update(self, serializer):
+        region_update(
+            region=serializer.instance,
+            changes=serializer.validated_data,
+            actor=self.request.user,
+        )
+
+    def delete_record(self, instance):
+        region_delete(region=instance, actor=self.request.user)
 
 
 class GradeLevelViewSet(ReferenceViewSet):
@@ -70,6 +78,19 @@ class GradeLevelViewSet(ReferenceViewSet):
 
 
 class RouteViewSet(ReferenceViewSet):
+    """Routes are written through the route services (start point, salesperson rules)."""
+
     queryset = Route.objects.select_related("region", "salesperson")
     serializer_class = RouteSerializer
     filterset_fields = ["is_active", "region"]
+
+    def perform_create(self, serializer):
+        serializer.instance = route_create(data=serializer.validated_data, actor=self.request.user)
+
+    def perform_update(self, serializer):
+        route_update(
+            route=serializer.instance, changes=serializer.validated_data, actor=self.request.user
+        )
+
+    def delete_record(self, instance):
+        route_delete(route=instance, actor=self.request.user)

@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from classification.models import Region
+from classification.services.reference import reference_delete
 
 REGION_FIELDS = ("code", "name", "name_en", "parent", "order", "is_active")
 
@@ -67,19 +68,7 @@ def region_move(*, region: Region, parent: Region | None, actor) -> Region:
 def region_delete(*, region: Region, actor) -> None:
     """Delete a region nothing uses; a region with sub-regions, routes or customers is
     refused (deactivate it instead)."""
-    with transaction.atomic():
-        used_by = [
-            str(relation.related_model._meta.verbose_name_plural)
-            for relation in region._meta.related_objects
-            if relation.related_model._base_manager.filter(**{relation.field.name: region}).exists()
-        ]
-        if used_by:
-            raise ValidationError(
-                _("“%(region)s” is still used by: %(used_by)s. Deactivate it instead."),
-                params={"region": region, "used_by": ", ".join(used_by)},
-                code="in_use",
-            )
-        region.delete()
+    reference_delete(instance=region)
 
 
 @dataclass(frozen=True)

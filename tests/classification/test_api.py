@@ -143,13 +143,16 @@ def test_manager_creates_and_edits_a_region_under_a_parent(manager):
 
 
 def test_region_cannot_be_moved_under_its_own_subtree(manager):
-    province = RegionFactory(code="GD")
-    city = RegionFactory(code="GZ", parent=province)
+    province = RegionFactory(code="GD", name="广东省")
+    city = RegionFactory(code="GZ", name="广州市", parent=province)
     client = as_user(manager)
     response = client.patch(f"/api/v1/regions/{province.pk}/", {"parent": "GZ"})
     assert response.status_code == 400
     assert response.json() == {
-        "parent": ["A region cannot be placed under itself or one of its sub-regions."]
+        "parent": [
+            "A region cannot be moved under itself or under one of its own sub-regions "
+            "(广州市 is inside 广东省)."
+        ]
     }
     response = client.patch(f"/api/v1/regions/{city.pk}/", {"parent": "GZ"})
     assert response.status_code == 400
