@@ -41,6 +41,11 @@ class CardArchived(Exception):
     """Archived cards are read-only until restored."""
 
 
+def _user_or_none(actor):
+    """The acting user to record, or None for the system (commands, seeds, anonymous)."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
 def _verified_default(actor, channel: str) -> bool:
     # A manager's own edit counts as verified; what arrives from salespeople, customers,
     # imports and agencies is verified when a manager accepts it in review.
@@ -73,7 +78,7 @@ def _record_provenance(
         "source_type": source_type,
         "source_id": source_id,
         "recorded_at": now,
-        "recorded_by": actor if actor and actor.is_authenticated else None,
+        "recorded_by": _user_or_none(actor),
         "verified": verified,
     }
     to_update, to_create = [], []
@@ -94,7 +99,7 @@ def _is_filled(value: Any) -> bool:
 
 
 def _save_with_history(instance: models.Model, *, actor, channel: str, reason: str = "") -> None:
-    instance._history_user = actor if actor and actor.is_authenticated else None
+    instance._history_user = _user_or_none(actor)
     instance._history_channel = channel
     instance._change_reason = reason
     instance.save()
@@ -156,7 +161,7 @@ def card_update(
     unknown = set(changes) - set(CARD_FIELDS)
     if unknown:
         raise ValueError(f"Not card fields: {sorted(unknown)}")
-    return _card_apply(
+    customer, _changed = _card_apply(
         customer=customer,
         changes=changes,
         actor=actor,
@@ -166,12 +171,14 @@ def card_update(
         verified=verified,
         reason=reason,
     )
+    return customer
 
 
 def _card_apply(
     *, customer, changes, actor, channel, expected_version, source, verified, reason
-) -> Customer:
-    """card_update's work, for any field of the card (callers decide which they allow)."""
+) -> tuple[Customer, list[str]]:
+    """card_update's work, for any field of the card (callers decide which they allow).
+    Returns the card as saved and the fields that changed."""
     with transaction.atomic():
         current = Customer.objects.get(pk=customer.pk)
         if current.version != expected_version:
@@ -184,7 +191,7 @@ def _card_apply(
             if getattr(current, _attname(field)) != _raw(value)
         ]
         if not changed:
-            return current
+            return current, changed
         for field in changed:
             setattr(current, field, changes[field])
         current.full_clean(exclude=_loaded_references(changes))
@@ -207,7 +214,7 @@ def _card_apply(
             source=source,
             verified=_verified_default(actor, channel) if verified is None else verified,
         )
-    return current
+    return current, changed
 
 
 def _loaded_references(values: Mapping[str, Any]) -> list[str]:
@@ -330,8 +337,7 @@ def card_set_grade(
     one opened (source "pin" when pinning, "manual" otherwise)."""
     on_date = on_date or timezone.localdate()
     with transaction.atomic():
-        previous_grade_id = Customer.objects.values_list("grade_id", flat=True).get(pk=customer.pk)
-        current = _card_apply(
+        current, changed = _card_apply(
             customer=customer,
             changes={"grade": grade, "grade_pinned": pinned, "grade_pin_reason": reason},
             actor=actor,
@@ -341,7 +347,7 @@ def card_set_grade(
             verified=None,
             reason=reason,
         )
-        if current.grade_id != previous_grade_id:
+        if "grade" in changed:
             source = GradeHistory.Source.PIN if pinned else GradeHistory.Source.MANUAL
             _grade_periods_move(
                 {current.pk: current.grade_id},
@@ -409,7 +415,7 @@ def cards_set_grades(
                 )
         for chunk in _chunks(ids):
             _history_snapshot(chunk, actor=actor, channel=channel, when=now, reason=reason)
-        recorded_by = actor if actor is not None and actor.is_authenticated else None
+        recorded_by = _user_or_none(actor)
         FieldProvenance.objects.bulk_create(
             [
                 FieldProvenance(
@@ -455,7 +461,7 @@ def _grade_periods_move(
         GradeHistory.objects.filter(customer_id__in=chunk, valid_to__isnull=True).update(
             valid_to=on_date
         )
-    changed_by = actor if actor is not None and actor.is_authenticated else None
+    changed_by = _user_or_none(actor)
     GradeHistory.objects.bulk_create(
         [
             GradeHistory(
@@ -488,7 +494,7 @@ def _history_snapshot(ids: list[int], *, actor, channel: str, when, reason: str)
         ),
         "history_type": "~",
         "history_change_reason": reason or None,
-        "history_user": actor.pk if actor is not None and actor.is_authenticated else None,
+        "history_user": getattr(_user_or_none(actor), "pk", None),
         "history_channel": channel,
     }
     columns += [quote(historical._meta.get_field(name).column) for name in extra]
