@@ -6,11 +6,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_manager
+from classification.models import Region
 from customers.models import (
     CARD_FIELDS,
     Channel,
@@ -39,6 +41,21 @@ class CardConflict(Exception):
 
 class CardArchived(Exception):
     """Archived cards are read-only until restored."""
+
+
+def _refuse_route_outside_region(customer: Customer) -> None:
+    """A customer's route belongs to its region or to a region above it."""
+    if customer.route_id is None:
+        return
+    route = customer.route
+    if customer.region_id not in Region.objects.subtree_ids(route.region):
+        raise ValidationError(
+            {
+                "route": _("Only customers of the route's region (%(region)s) can be put on it.")
+                % {"region": route.region}
+            },
+            code="region",
+        )
 
 
 def _user_or_none(actor):
@@ -125,6 +142,7 @@ def customer_create(
         data = {**data, "salesperson": actor}
     customer = Customer(**data)
     customer.full_clean(exclude=_loaded_references(data))
+    _refuse_route_outside_region(customer)
     with transaction.atomic():
         _save_with_history(customer, actor=actor, channel=channel)
         _record_provenance(
@@ -195,6 +213,8 @@ def _card_apply(
         for field in changed:
             setattr(current, field, changes[field])
         current.full_clean(exclude=_loaded_references(changes))
+        if {"route", "region"} & set(changed):
+            _refuse_route_outside_region(current)
         # Claim the version with one conditional UPDATE: of two writers that read the same
         # version, exactly one passes; the other gets the conflict.
         claimed = Customer.objects.filter(pk=current.pk, version=expected_version).update(

@@ -13,7 +13,13 @@ from customers.services import (
     customer_create,
     customer_restore,
 )
-from tests.customers.factories import ContactFactory, CustomerFactory, customer_type
+from tests.customers.factories import (
+    ContactFactory,
+    CustomerFactory,
+    RegionFactory,
+    RouteFactory,
+    customer_type,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +237,38 @@ def test_a_card_created_by_a_salesperson_is_theirs_whatever_was_asked(
         other_salesperson,
         other_salesperson,
     ]
+
+
+def test_a_route_outside_the_customers_region_is_refused_by_any_edit(manager):
+    province = RegionFactory(code="GD")
+    city = RegionFactory(code="GZ", parent=province)
+    elsewhere = RegionFactory(code="SC")
+    customer = CustomerFactory(region=city)
+
+    with pytest.raises(ValidationError) as error:
+        card_update(
+            customer=customer,
+            changes={"route": RouteFactory(region=elsewhere)},
+            actor=manager,
+            channel=Channel.MANUAL,
+            expected_version=1,
+        )
+    assert "route" in error.value.message_dict
+    on_province = card_update(
+        customer=customer,
+        changes={"route": RouteFactory(region=province)},
+        actor=manager,
+        channel=Channel.MANUAL,
+        expected_version=1,
+    )
+    assert on_province.route.region == province
+    with pytest.raises(ValidationError):
+        card_update(
+            customer=on_province,
+            changes={"region": elsewhere},
+            actor=manager,
+            channel=Channel.MANUAL,
+            expected_version=2,
+        )
+    customer.refresh_from_db()
+    assert (customer.region, customer.version) == (city, 2)
