@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Customer
+from dataexchange.resources import cell_text
 from dataexchange.services import RowError
 from sales.models import Product, SalesRecord
 
@@ -185,16 +186,7 @@ def _cells(row: Sequence, positions: list[int | None]) -> list[str]:
     values = []
     for position in positions:
         value = row[position] if position is not None and position < width else None
-        if value is None:
-            values.append("")
-        elif isinstance(value, str):
-            values.append(value.strip())
-        elif isinstance(value, datetime):
-            values.append(value.date().isoformat())
-        elif isinstance(value, float) and value.is_integer():
-            values.append(str(int(value)))
-        else:
-            values.append(str(value))
+        values.append(value.date().isoformat() if isinstance(value, datetime) else cell_text(value))
     return values
 
 

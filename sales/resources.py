@@ -58,7 +58,8 @@ class ProductResource(ArchiveModelResource):
 
 class SalesRecordResource(ArchiveModelResource):
     """Sales lines: `date,customer,product,quantity,amount[,document_no]`, customer and
-    product by code. Imports run through `bulk_loader` (see `sales.loader`)."""
+    product by code. Imports run through `bulk_loader` (see `sales.loader`, which holds
+    the required columns and the natural key); the resource itself exports."""
 
     bulk_loader = "sales.loader.sales_records_load"
 
@@ -77,12 +78,9 @@ class SalesRecordResource(ArchiveModelResource):
     amount = Field(attribute="amount", column_name="amount", widget=widgets.DecimalWidget())
     document_no = _text("document_no")
 
-    required_columns = ("date", "customer", "product", "quantity", "amount")
-
     class Meta:
         model = SalesRecord
         fields = ("date", "customer", "product", "quantity", "amount", "document_no")
-        import_id_fields = ("date", "customer", "product", "document_no")
 
     def get_queryset(self):
         return super().get_queryset().select_related("customer", "product")
