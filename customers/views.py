@@ -50,6 +50,7 @@ from customers.services import (
     customer_create,
     customer_restore,
 )
+from dataexchange.formats import BOM
 
 PAGE_SIZE_DEFAULT = 25
 PAGE_SIZE_MIN = 10
@@ -168,7 +169,7 @@ def customer_export(request):
         return HttpResponseBadRequest(_("Unknown export format."))
     dataset = CustomerResource().export(queryset=_filtered_customers(request)[1])
     # A byte-order mark makes Excel read the UTF-8 file (and its Chinese) correctly.
-    content = "\ufeff" + dataset.csv if export_format == "csv" else dataset.xlsx
+    content = BOM + dataset.csv if export_format == "csv" else dataset.xlsx
     response = HttpResponse(content, content_type=EXPORT_FORMATS[export_format])
     filename = f"customers-{timezone.localdate():%Y%m%d}.{export_format}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
