@@ -1,16 +1,24 @@
+import gc
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
+from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer
+from sales import loader
 from sales.loader import MAX_REPORTED_ERRORS, sales_records_load
 from sales.models import Product, SalesRecord
 from tests.customers.factories import CustomerFactory
 from tests.sales.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="COPY and the index rebuild are PostgreSQL's"
+)
 
 HEADER = ["date", "customer", "product", "quantity", "amount", "document_no"]
 
@@ -169,3 +177,92 @@ def test_a_bad_number_is_quoted_as_written(known):
         "“-5” is not an amount of zero or more with at most 2 decimals",
         "“abc” is not a number greater than zero with at most 3 decimals",
     ]
+
+
+def test_the_cycle_collector_runs_again_after_a_load_good_or_bad(known):
+    load(GOOD)
+    assert gc.isenabled()
+    load([["bad", "C1", "P1", "1", "1", ""]])
+    assert gc.isenabled()
+
+
+@pytest.fixture
+def rebuild_from_two_lines(monkeypatch):
+    """The index rebuild of a large load, for loads of a few lines."""
+    monkeypatch.setattr(loader, "REBUILD_MIN_ROWS", 2)
+
+
+def sales_indexes() -> dict:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, SalesRecord._meta.db_table)
+
+
+def rebuilt(queries: CaptureQueriesContext) -> bool:
+    return any(query["sql"].startswith("DROP INDEX") for query in queries.captured_queries)
+
+
+def numbered_lines(count: int, prefix: str) -> list[list[str]]:
+    return [["2026-03-01", "C1", "P1", "1", "10", f"{prefix}-{n}"] for n in range(count)]
+
+
+@postgresql_only
+def test_a_load_that_is_a_large_share_of_the_table_rebuilds_its_indexes_as_they_were(
+    known, rebuild_from_two_lines, salesperson
+):
+    before = sales_indexes()
+    with CaptureQueriesContext(connection) as queries:
+        report = load(GOOD)
+    assert rebuilt(queries)
+    assert (report.ok, report.created, report.skipped) == (True, 3, 0)
+    assert sales_indexes() == before
+    assert SalesRecord.objects.filter(customer__code="C1", salesperson=salesperson).count() == 2
+    first = SalesRecord.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SalesRecord.objects.create(
+            date=first.date,
+            customer=first.customer,
+            product=first.product,
+            quantity=1,
+            amount=1,
+            line_key=first.line_key,
+        )
+    again = load(GOOD)
+    assert (again.ok, again.created, again.skipped) == (True, 0, 3)
+    assert SalesRecord.objects.count() == 3
+
+
+@postgresql_only
+def test_a_load_that_is_a_small_share_of_the_table_keeps_its_indexes(known, rebuild_from_two_lines):
+    load(numbered_lines(20, "OLD"))
+    with CaptureQueriesContext(connection) as queries:
+        report = load(numbered_lines(3, "NEW") + numbered_lines(2, "OLD"))
+    assert not rebuilt(queries)
+    assert (report.ok, report.created, report.skipped) == (True, 3, 2)
+    assert SalesRecord.objects.count() == 23
+
+
+@postgresql_only
+def test_a_failure_after_the_indexes_are_dropped_restores_them_and_loads_nothing(
+    known, rebuild_from_two_lines, monkeypatch
+):
+    before = sales_indexes()
+
+    def fail(self, cursor):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loader._Stager, "_extend_sale_dates", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load(GOOD)
+    assert sales_indexes() == before
+    assert SalesRecord.objects.count() == 0
+    assert gc.isenabled()
+
+
+@postgresql_only
+def test_a_copy_failing_in_the_background_fails_the_load_and_loads_nothing(known, monkeypatch):
+    from psycopg2 import Error as DriverError
+
+    monkeypatch.setattr(loader, "STAGING_COLUMNS", (*loader.STAGING_COLUMNS[:-1], "no_such"))
+    with pytest.raises(DriverError, match="no_such"):
+        load(GOOD, batch_size=1)
+    assert SalesRecord.objects.count() == 0
