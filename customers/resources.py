@@ -18,9 +18,10 @@ from customers.models import Channel, Contact, Customer
 from customers.services import (
     CardArchived,
     CardConflict,
+    CardsInvalid,
     card_update,
     contact_save,
-    customer_create,
+    customers_create_bulk,
 )
 from dataexchange.resources import ArchiveModelResource, ReferenceWidget, TextWidget, cell_text
 
@@ -88,6 +89,10 @@ class CustomerResource(ArchiveModelResource):
         # The card services validate (full_clean) as they save; validating here too would
         # only repeat their queries.
         clean_model_instances = False
+        # New cards are created a batch at a time (customers_create_bulk); a known card is
+        # changed through card_update, row by row, like every other edit.
+        use_bulk = True
+        batch_size = 1000
 
     def get_queryset(self):
         return Customer.objects.select_related(*CUSTOMER_RELATED)
@@ -101,31 +106,46 @@ class CustomerResource(ArchiveModelResource):
             queryset = queryset.select_related(*CUSTOMER_RELATED)
         return queryset
 
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self._actor = kwargs.get("user")
+
     def save_instance(self, instance, is_create, row, **kwargs):
-        actor = kwargs.get("user")
         imported = [
             field.attribute for field in self.get_import_fields() if field.column_name in row
         ]
+        data = {name: getattr(instance, name) for name in imported}
+        if is_create:
+            self.create_instances.append((kwargs["row_number"], row, data))
+            return
         try:
-            if is_create:
-                saved = customer_create(
-                    data={name: getattr(instance, name) for name in imported},
-                    actor=actor,
-                    channel=Channel.IMPORT,
-                )
-            else:
-                # card_update compares with the saved card and records only what changed.
-                saved = card_update(
-                    customer=instance,
-                    changes={name: getattr(instance, name) for name in imported},
-                    actor=actor,
-                    channel=Channel.IMPORT,
-                    expected_version=instance.version,
-                )
+            # card_update compares with the saved card and records only what changed.
+            saved = card_update(
+                customer=instance,
+                changes=data,
+                actor=kwargs.get("user"),
+                channel=Channel.IMPORT,
+                expected_version=instance.version,
+            )
         except (CardConflict, CardArchived) as error:
             raise ValidationError(str(error)) from error
-        instance.pk = saved.pk
         instance.version = saved.version
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        """Create the batch of new cards; a bad card is a validation error of its row."""
+        pending, self.create_instances = self.create_instances, []
+        if not pending:
+            return
+        try:
+            customers_create_bulk(
+                cards=[data for _number, _row, data in pending],
+                actor=self._actor,
+                channel=Channel.IMPORT,
+            )
+        except CardsInvalid as invalid:
+            for position, error in sorted(invalid.errors.items()):
+                number, row, _data = pending[position]
+                result.append_invalid_row(number, row, error)
 
 
 class ContactResource(ArchiveModelResource):

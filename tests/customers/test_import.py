@@ -394,3 +394,69 @@ def test_a_contact_of_an_unknown_customer_imports_nothing(references):
 
     assert [(error.row, error.column) for error in report.errors] == [(3, "customer")]
     assert list(Contact.objects.values_list("name", flat=True)) == ["旧联系人"]
+
+
+def numbered_rows(count: int, start: int = 0) -> list[str]:
+    return [
+        f"N{n:03d},批量客户{n},020-{n:07d},,GZ,ordinary,sales1" for n in range(start, start + count)
+    ]
+
+
+def import_queries(data: bytes) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        report = run_import(data)
+    assert report.errors == []
+    return len(queries)
+
+
+def test_new_customers_import_in_the_same_queries_for_3_rows_as_for_12(references):
+    # References are looked up once per file and saved cards once per chunk of rows; the
+    # new cards, their history and provenance are written a batch at a time.
+    few = import_queries(csv_bytes(*numbered_rows(3)))
+    many = import_queries(csv_bytes(*numbered_rows(12, start=100)))
+    assert few == many
+    assert Customer.objects.count() == 15
+    assert Customer.history.filter(history_type="+", history_channel=Channel.IMPORT).count() == 15
+
+
+def test_unchanged_customers_reimport_in_the_same_queries_whatever_the_rows(references):
+    run_import(csv_bytes(*numbered_rows(12)))
+    few = import_queries(csv_bytes(*numbered_rows(3)))
+    many = import_queries(csv_bytes(*numbered_rows(12)))
+    assert few == many
+    assert Customer.history.count() == 12
+
+
+def test_a_credit_code_another_customer_has_is_an_error_of_its_row(references):
+    CustomerFactory(code="OLD", credit_code=VALID_CREDIT_CODE)
+    before = snapshot()
+
+    report = run_import(
+        csv_bytes(
+            GOOD_ROWS[0] + ",",
+            GOOD_ROWS[1] + f",{VALID_CREDIT_CODE}",
+            GOOD_ROWS[2] + ",",
+            header=f"{HEADER},credit_code",
+        )
+    )
+
+    assert [(error.row, error.column, error.message) for error in report.errors] == [
+        (3, "credit_code", "Another customer has this credit code.")
+    ]
+    assert snapshot() == before
+
+
+def test_customers_looked_up_a_chunk_at_a_time_update_the_right_cards(references, monkeypatch):
+    monkeypatch.setattr("dataexchange.resources.INSTANCE_CHUNK", 2)
+    for code in ("C001", "C003"):
+        CustomerFactory(code=code, name=f"旧 {code}")
+
+    report = run_import(csv_bytes(*GOOD_ROWS, "C004,新客户,,,,,"))
+
+    assert (report.new, report.updated) == (2, 2)
+    assert dict(Customer.objects.values_list("code", "name")) == {
+        "C001": "广州明达贸易有限公司",
+        "C002": "深圳华星电子有限公司",
+        "C003": "广州市政府采购中心",
+        "C004": "新客户",
+    }
