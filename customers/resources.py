@@ -106,6 +106,8 @@ class CustomerResource(ArchiveModelResource):
             queryset = queryset.select_related(*CUSTOMER_RELATED)
         return queryset
 
+    _actor = None  # who imports: recorded in the history of every card the file writes
+
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         self._actor = kwargs.get("user")
@@ -123,7 +125,7 @@ class CustomerResource(ArchiveModelResource):
             saved = card_update(
                 customer=instance,
                 changes=data,
-                actor=kwargs.get("user"),
+                actor=self._actor,
                 channel=Channel.IMPORT,
                 expected_version=instance.version,
             )

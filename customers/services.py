@@ -181,7 +181,6 @@ def customers_create_bulk(
     cards: Sequence[Mapping[str, Any]],
     actor,
     channel: str,
-    verified: bool | None = None,
 ) -> list[Customer]:
     """Create many cards at once (imports): each is held to `customer_create`'s rules and
     starts its history (one record, channel `channel`, user `actor`) and the provenance of
@@ -210,7 +209,7 @@ def customers_create_bulk(
         actor=actor,
         channel=channel,
         source=None,
-        verified=_verified_default(actor, channel) if verified is None else verified,
+        verified=_verified_default(actor, channel),
     )
     with transaction.atomic():
         bulk_create_with_history(

@@ -476,7 +476,7 @@ class _Stager:
                 f"JOIN {Customer._meta.db_table} c ON c.code = s.customer_code "
                 f"JOIN {Product._meta.db_table} p ON p.code = s.product_code"
             )
-            if bulk and new >= REBUILD_MIN_ROWS and _table_smaller_than(cursor, sales, new):
+            if bulk and new >= REBUILD_MIN_ROWS and _large_share_of_table(cursor, sales, new):
                 with secondary_indexes_rebuilt(cursor, sales):
                     cursor.execute(insert)
                     created = cursor.rowcount
@@ -489,7 +489,7 @@ class _Stager:
         return created
 
 
-def _table_smaller_than(cursor, table: str, new: int) -> bool:
+def _large_share_of_table(cursor, table: str, new: int) -> bool:
     """Whether `new` lines will be at least `REBUILD_SHARE` of the table, read with a
     count that stops early (statistics can be missing or stale)."""
     most = int(new / REBUILD_SHARE) - new  # the most lines the table may hold now
