@@ -1,10 +1,15 @@
-"""Reading import files: CSV in whatever encoding Chinese spreadsheets are saved in, and XLSX.
+"""Reading import files and writing export files, CSV and XLSX.
 
 Excel saves CSV as GB18030/GBK on a Chinese Windows and as UTF-8 with a byte-order mark
 elsewhere; both must import without the user choosing an encoding.
+
+Every export (the customer list, the admin's export, `manage.py export`) writes through
+`EscapingCSV` / `EscapingXLSX`, so that no cell opens as a live formula in a spreadsheet
+(see `escape_formula`), and every import reads the cells back unchanged (`unescape_formula`).
 """
 
 import csv
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -155,3 +160,70 @@ def open_rows(path: str | Path, *, file_format: str, encoding: str | None = None
             raise FileReadError(
                 _("The file is not in %(encodings)s; give its encoding.") % {"encodings": chosen}
             ) from error
+
+
+# Exports: one escaping rule for every file a spreadsheet opens ------------------------------
+
+# What makes a spreadsheet read a text cell as a formula. Tab and carriage return are on
+# the list because some spreadsheets skip them and read a formula after them.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+# A number or a phone number: nothing but digits, spaces and + - ( ) . / # *. Without
+# letters, "=" or "@" no function can be called, so such text is exported as it is.
+NUMBER_OR_PHONE = re.compile(r"[0-9 +\-()./#*]+")
+
+
+def escape_formula(value):
+    """A cell value as an export writes it, so that a spreadsheet never runs it.
+
+    Text that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`, a
+    tab or a carriage return) gets a leading apostrophe: `=HYPERLINK(...)` is written
+    `'=HYPERLINK(...)`. Text that is only a number or a phone number (digits, spaces and
+    `+-()./#*`, e.g. `+86 755 1234 5678` or `-12.5`) stays as it is. Text that already
+    starts with apostrophes before such a character gets one more, so that
+    `unescape_formula` gives every value back exactly. Anything that is not text (numbers,
+    dates, None) is returned as it is, keeping its type.
+    """
+    if not isinstance(value, str) or not value.lstrip(QUOTE).startswith(FORMULA_STARTS):
+        return value
+    if value.startswith(QUOTE) or not NUMBER_OR_PHONE.fullmatch(value):
+        return QUOTE + value
+    return value
+
+
+def unescape_formula(text: str) -> str:
+    """An imported cell's text as it was before `escape_formula`: one leading apostrophe
+    is dropped when what follows it (after any further apostrophes) starts like a formula;
+    any other text is returned as it is."""
+    if text.startswith(QUOTE) and text.lstrip(QUOTE).startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def escape_formulae(dataset: tablib.Dataset) -> tablib.Dataset:
+    """A copy of `dataset` with every cell passed through `escape_formula`. The headers are
+    the resource's column names, written by the code and not by users: they are kept."""
+    escaped = tablib.Dataset(headers=dataset.headers, title=dataset.title)
+    for row in dataset:
+        escaped.append([escape_formula(value) for value in row])
+    return escaped
+
+
+class EscapingCSV(CSV):
+    """CSV export with formula-like text escaped (`escape_formula`)."""
+
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(escape_formulae(dataset), **kwargs)
+
+
+class EscapingXLSX(XLSX):
+    """XLSX export with formula-like text escaped (`escape_formula`). openpyxl stores a
+    text starting with "=" as a formula; once escaped, no text starts so, and every text
+    cell is a plain string."""
+
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(escape_formulae(dataset), **kwargs)
+
+
+#: The export format classes by the names the `export` command takes.
+EXPORT_FORMAT_CLASSES = {"csv": EscapingCSV, "xlsx": EscapingXLSX}

@@ -4,7 +4,7 @@ Every import is all or nothing: rows run in one transaction that is rolled back 
 row has an error or a validation error, whoever calls the resource (the `import` command,
 the admin's import page). A file must have its required columns, may not repeat a key, and
 refers to reference data by code or name, reporting an unknown one as an error of its
-column.
+column; every row must pass the model's own validation.
 """
 
 from django.core.exceptions import ValidationError
@@ -13,18 +13,20 @@ from django.utils.translation import gettext_lazy as _
 from import_export import resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
-from dataexchange.formats import normalize_headers
+from dataexchange.formats import normalize_headers, unescape_formula
 
 INSTANCE_CHUNK = 1000
 
 
 def cell_text(value) -> str:
-    """A cell as text, stripped; spreadsheet numbers like 1001.0 read as "1001"."""
+    """A cell as text, stripped; spreadsheet numbers like 1001.0 read as "1001"; text that
+    an export escaped (`'=SUM(A1)`, see `dataexchange.formats.escape_formula`) reads as it
+    was before (`=SUM(A1)`)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return unescape_formula(str(value).strip())
 
 
 class MissingColumns(ValueError):
@@ -184,15 +186,33 @@ class ChunkedInstanceLoader(ModelInstanceLoader):
         return self._found.get(key)
 
 
+def loaded_references(instance) -> list[str]:
+    """The instance's foreign keys that hold a saved row, as the reference widgets set
+    them: they exist, so validation need not look each one up again."""
+    return [
+        field.name
+        for field in instance._meta.concrete_fields
+        if field.many_to_one
+        and field.is_cached(instance)
+        and getattr(field.get_cached_value(instance), "pk", None) is not None
+    ]
+
+
 class ArchiveModelResource(resources.ModelResource):
-    """A model resource that imports all or nothing, checks its required columns and
-    refuses a key (`import_id_fields`) repeated within the file."""
+    """A model resource that imports all or nothing, checks its required columns, refuses
+    a key (`import_id_fields`) repeated within the file, and holds every row to the model's
+    own validation (`full_clean`): a row that fails it is an error of that row and column.
+
+    A resource whose rows are saved through a service that validates them (`full_clean`)
+    opts out with `clean_model_instances = False` in its Meta; the service's
+    `ValidationError` is then the row's error in the same way."""
 
     #: Columns a file must have; by default the key columns.
     required_columns: tuple[str, ...] = ()
 
     class Meta:
         instance_loader_class = ChunkedInstanceLoader
+        clean_model_instances = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -232,6 +252,40 @@ class ArchiveModelResource(resources.ModelResource):
         # updated or unchanged row and read by nothing here: at 100,000 rows it held most
         # of the import's memory.
         row_result.original = None
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The row's errors from its widgets and from the model's validation, raised
+        together. Two checks that would cost a query per row are left out, as they are
+        made already: a reference a widget loaded exists, and the key is unique (the
+        instance loader found the saved row with that key, if any, and `before_import_row`
+        refuses a key repeated in the file)."""
+        errors = dict(import_validation_errors or {})
+        if self._meta.clean_model_instances:
+            try:
+                instance.full_clean(
+                    exclude=[*errors, *loaded_references(instance)],
+                    validate_unique=False,
+                    validate_constraints=False,
+                )
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+            if validate_unique:
+                # As in full_clean, a field that already has an error is not checked again.
+                exclude = [*errors, *self._key_attributes()]
+                for validate in (instance.validate_unique, instance.validate_constraints):
+                    try:
+                        validate(exclude=exclude)
+                    except ValidationError as error:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _key_attributes(self) -> list[str]:
+        return [
+            self.fields[name].attribute
+            for name in self.get_import_id_fields()
+            if name in self.fields
+        ]
 
     def before_import_row(self, row, **kwargs):
         for column, value in row.items():

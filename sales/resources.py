@@ -1,9 +1,10 @@
 """Import and export of product categories, products and sales records (SPEC 4 columns).
 
 Categories and products go through django-import-export with the project's all-or-nothing
-base. Sales records are exported by the resource and imported by the streaming bulk loader
-(`sales.loader`), which keeps the same columns, validation and all-or-nothing rule at
-millions of lines.
+base, which also holds each row to the model's own validation (a negative unit price is an
+error of its row). Sales records are exported by the resource and imported by the
+streaming bulk loader (`sales.loader`), which keeps the same columns, validation and
+all-or-nothing rule at millions of lines.
 """
 
 from import_export import widgets

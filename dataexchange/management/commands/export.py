@@ -1,9 +1,8 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from import_export.formats.base_formats import CSV, XLSX
 
-from dataexchange.formats import FORMATS, FileReadError, format_for
+from dataexchange.formats import EXPORT_FORMAT_CLASSES, FORMATS, FileReadError, format_for
 from dataexchange.services import resource_instance
 
 
@@ -37,14 +36,14 @@ class Command(BaseCommand):
         except LookupError as error:
             raise CommandError(f"Unknown encoding {encoding}.") from error
         dataset = resource.export()
+        # The same escaping formats as every other export (see dataexchange.formats).
+        data = EXPORT_FORMAT_CLASSES[chosen]().export_data(dataset)
         if chosen == "csv" and file == "-":
-            self.stdout.write(CSV().export_data(dataset), ending="")
+            self.stdout.write(data, ending="")
             return
         try:
-            if chosen == "xlsx":
-                data = XLSX().export_data(dataset)
-            else:
-                data = CSV().export_data(dataset).encode(encoding)
+            if chosen == "csv":
+                data = data.encode(encoding)
             Path(file).write_bytes(data)
         except UnicodeEncodeError as error:
             raise CommandError(
