@@ -4,23 +4,27 @@ done by the services (`customer_create`, `card_update`, `contact_save`, ...)."""
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_manager, salespeople
+from classification.models import Route
 from customers.models import (
     CARD_FIELDS,
     CARD_SECTIONS,
     CLASSIFICATION_FIELDS,
+    PLANNING_FIELDS,
     SECTION_LABELS,
     Contact,
     CreditIncident,
     Customer,
 )
 
-DATE_FIELDS = ("founded_on", "trading_since")
+DATE_FIELDS = ("founded_on", "trading_since", "planned_first_deal_on")
 
 
 class DateInput(forms.DateInput):
@@ -49,36 +53,77 @@ class Fieldset:
     rows: list  # of (bound field, the saved value it conflicts with or None)
 
 
-class CustomerForm(forms.ModelForm):
-    """The card's fields grouped by section. Salespeople do not see the salesperson field
-    (a card they create is theirs); managers may assign any member of the sales group.
-    `version` carries the version the user edited, for the optimistic lock."""
+# What the card's form shows, group by group (one fieldset each), in order. The form's fields
+# are built from this layout, so the page renders every field the form saves: a field that is
+# not shown is not in the form, and a save never erases it.
+CARD_FORM_LAYOUT: dict[str, tuple[str, ...]] = {
+    "identity": ("code", *CLASSIFICATION_FIELDS),
+    "planning": PLANNING_FIELDS,
+    **CARD_SECTIONS,
+}
+CARD_FORM_LABELS = {
+    "identity": _("Identity and classification"),
+    "planning": _("Planning and location"),
+    **SECTION_LABELS,
+}
+
+
+class VersionedForm(forms.ModelForm):
+    """A model form for a record with optimistic locking: editing carries the version the
+    user loaded (hidden), which the service checks; a new record has none."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
-    class Meta:
-        model = Customer
-        fields = CARD_FIELDS
-        formfield_callback = _formfield
-        widgets = {field: DateInput() for field in DATE_FIELDS}
-
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.conflicts: dict[str, str] = {}
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self.fields["version"].required = True
         else:
             del self.fields["version"]
+
+    @property
+    def expected_version(self) -> int | None:
+        return self.cleaned_data.get("version")
+
+
+class CustomerForm(VersionedForm):
+    """The card's fields grouped as `CARD_FORM_LAYOUT` shows them. Salespeople do not see
+    the salesperson field (a card they create is theirs), cannot change an existing card's
+    code, and choose among their own routes; managers may assign any member of the sales
+    group and any route (the card's service holds the same rules for every channel)."""
+
+    class Meta:
+        model = Customer
+        fields = tuple(name for names in CARD_FORM_LAYOUT.values() for name in names)
+        formfield_callback = _formfield
+        widgets = {
+            **{field: DateInput() for field in DATE_FIELDS},
+            "latitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+            "longitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflicts: dict[str, str] = {}
         for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 3
+        route = self.fields["route"]
+        route.queryset = Route.objects.select_related("region").order_by("region__code", "code")
         if is_manager(user):
             salesperson = self.fields["salesperson"]
-            salesperson.queryset = salespeople()
+            # The card's salesperson stays a choice, so the page saves as it was rendered.
+            salesperson.queryset = (
+                salespeople() | get_user_model().objects.filter(pk=self.instance.salesperson_id)
+            ).distinct()
             salesperson.label_from_instance = _person
-        else:
-            del self.fields["salesperson"]
+            return
+        del self.fields["salesperson"]
+        if self.instance.pk:
+            del self.fields["code"]
+        # The route the card is on stays a choice, so the page saves as it was rendered.
+        route.queryset = route.queryset.filter(Q(salesperson=user) | Q(pk=self.instance.route_id))
 
     @property
     def card_fields(self) -> list[str]:
@@ -89,15 +134,13 @@ class CustomerForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.card_fields}
 
     def fieldsets(self) -> list[Fieldset]:
-        groups = {"identity": ("code", *CLASSIFICATION_FIELDS), **CARD_SECTIONS}
-        labels = {"identity": _("Identity and classification"), **SECTION_LABELS}
         return [
             Fieldset(
                 key,
-                labels[key],
+                CARD_FORM_LABELS[key],
                 [(self[name], self.conflicts.get(name)) for name in names if name in self.fields],
             )
-            for key, names in groups.items()
+            for key, names in CARD_FORM_LAYOUT.items()
         ]
 
 
@@ -132,14 +175,14 @@ class CustomerCreateForm(CustomerForm):
     )
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(VersionedForm):
     class Meta:
         model = Contact
         fields = ("name", "role", "phone", "mobile", "email", "notes", "is_primary")
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
-class CreditIncidentForm(forms.ModelForm):
+class CreditIncidentForm(VersionedForm):
     class Meta:
         model = CreditIncident
         fields = ("occurred_on", "kind", "amount", "description", "resolved_on", "resolution")

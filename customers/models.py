@@ -412,6 +412,8 @@ class Contact(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    # Optimistic locking, as on the card: an edit names the version it was made on.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     history = HistoricalRecords(bases=[HistoricalCardChange])
 
@@ -461,6 +463,7 @@ class CreditIncident(models.Model):
     description = models.TextField(_("description"), blank=True)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     history = HistoricalRecords(bases=[HistoricalCardChange])
 
@@ -569,6 +572,12 @@ class GradeHistory(models.Model):
                 fields=["customer"],
                 condition=models.Q(valid_to__isnull=True),
                 name="grade_history_one_open_period",
+            ),
+            # The past is never rewritten: a period cannot end before it starts.
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="grade_history_ends_after_start",
             ),
         ]
 

@@ -19,6 +19,7 @@ from customers.services import (
     CardArchived,
     CardConflict,
     CardsInvalid,
+    RecordConflict,
     card_update,
     contact_save,
     customers_create_bulk,
@@ -173,6 +174,8 @@ class ContactResource(ArchiveModelResource):
         import_id_fields = ("customer", "name")
         skip_unchanged = True
         report_skipped = True
+        # contact_save validates (full_clean) as it saves; its ValidationError is the
+        # row's error, named by column.
         clean_model_instances = False
 
     def get_queryset(self):
@@ -201,4 +204,13 @@ class ContactResource(ArchiveModelResource):
         )
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        contact_save(contact=instance, actor=kwargs.get("user"), channel=Channel.IMPORT)
+        try:
+            # A contact the file updates must not have changed since the import read it.
+            contact_save(
+                contact=instance,
+                actor=kwargs.get("user"),
+                channel=Channel.IMPORT,
+                expected_version=None if is_create else instance.version,
+            )
+        except (RecordConflict, CardArchived) as error:
+            raise ValidationError(str(error)) from error

@@ -21,25 +21,57 @@ def customer_get_for_user(user, pk) -> Customer:
     return get_object_or_404(customers_visible_to(user), pk=pk)
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """Another card that looks like the one being created. `customer` is None when the card
+    is outside the user's scope: the user learns only what matched, and asks a manager."""
+
+    matches: tuple[str, ...]  # "name", "credit_code", "phone"
+    customer: Customer | None
+
+
 def customer_find_duplicates(
-    *, name: str = "", credit_code: str = "", phone: str = "", exclude_pk=None
-) -> list[Customer]:
-    """Other cards (in the whole archive, whatever the user's scope) with the same name,
-    credit code or phone: the duplicate warning on create. Scope does not apply because a
-    duplicate belonging to a colleague is exactly what must be caught."""
+    *, user, name: str = "", credit_code: str = "", phone: str = "", exclude_pk=None
+) -> list[Duplicate]:
+    """Other cards in the whole archive with the same name, credit code or phone: the
+    duplicate warning on create. The search ignores scope, because a duplicate belonging to
+    a colleague is exactly what must be caught; what it shows keeps to the scope (a card
+    the user may not see is reported by what matched, without any of its data). Two
+    queries."""
+    given = {
+        "name": name.strip().lower(),
+        "credit_code": credit_code.strip(),
+        "phone": phone.strip(),
+    }
+    lookups = {"name": "name__iexact", "credit_code": "credit_code", "phone": "phone"}
     condition = Q()
-    if name.strip():
-        condition |= Q(name__iexact=name.strip())
-    if credit_code.strip():
-        condition |= Q(credit_code=credit_code.strip())
-    if phone.strip():
-        condition |= Q(phone=phone.strip())
+    for key, value in given.items():
+        if value:
+            condition |= Q(**{lookups[key]: value})
     if not condition:
         return []
     queryset = Customer.objects.filter(condition).select_related("salesperson")
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
-    return list(queryset[:10])
+    found = list(queryset.order_by("pk")[:10])
+    visible = set(
+        Customer.objects.visible_to(user)
+        .filter(pk__in=[customer.pk for customer in found])
+        .values_list("pk", flat=True)
+    )
+
+    def matches(customer: Customer) -> tuple[str, ...]:
+        theirs = {
+            "name": customer.name.lower(),
+            "credit_code": customer.credit_code,
+            "phone": customer.phone,
+        }
+        return tuple(key for key, value in given.items() if value and theirs[key] == value)
+
+    return [
+        Duplicate(matches(customer), customer if customer.pk in visible else None)
+        for customer in found
+    ]
 
 
 @dataclass(frozen=True)

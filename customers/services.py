@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
-from accounts.roles import is_manager
+from accounts.roles import is_manager, salespeople
 from classification.models import Region
 from customers.models import (
     CARD_FIELDS,
@@ -44,19 +44,65 @@ class CardArchived(Exception):
     """Archived cards are read-only until restored."""
 
 
-def _refuse_route_outside_region(customer: Customer) -> None:
-    """A customer's route belongs to its region or to a region above it."""
-    if customer.route_id is None:
-        return
-    route = customer.route
-    if customer.region_id not in Region.objects.subtree_ids(route.region):
-        raise ValidationError(
-            {
-                "route": _("Only customers of the route's region (%(region)s) can be put on it.")
-                % {"region": route.region}
-            },
-            code="region",
-        )
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _restricted(actor) -> bool:
+    """Whether `actor` is a person with a salesperson's rights only (not a manager, not the
+    system): such a person works on their own customers and routes alone."""
+    return actor is not None and actor.is_authenticated and not is_manager(actor)
+
+
+def _refuse_breaking_card_rules(
+    customer: Customer, *, fields: Iterable[str], actor, new: bool, sales_ids=None
+) -> None:
+    """The card's rules about who and where, checked for the `fields` being set (all given
+    fields of a new card, the changed ones of an edit), whatever the channel:
+
+    - the salesperson is a member of the sales group (`sales_ids`, when given, is the set of
+      those among the cards' salespeople, read once for a batch);
+    - a salesperson may not change an existing card's code, nor give the card to somebody
+      else;
+    - a customer's route belongs to its region or to a region above it;
+    - a salesperson puts customers on their own routes only, and a customer on a route that
+      a salesperson rides is that salesperson's customer: moving it to another salesperson's
+      route means assigning it to them too (a customer whose salesperson differs from the
+      route's would drop out of both salespeople's plans).
+
+    Raises a ValidationError naming the field."""
+    fields = set(fields)
+    errors: dict[str, Any] = {}
+    if "salesperson" in fields and customer.salesperson_id is not None:
+        if sales_ids is None:
+            sales_ids = set(
+                salespeople().filter(pk=customer.salesperson_id).values_list("pk", flat=True)
+            )
+        if customer.salesperson_id not in sales_ids:
+            errors["salesperson"] = _(
+                "%(user)s is not a member of the sales group; only sales staff can be "
+                "assigned customers."
+            ) % {"user": _person(customer.salesperson)}
+    if _restricted(actor) and not new:
+        if "code" in fields:
+            errors["code"] = _("Only a manager can change a customer's code.")
+        if "salesperson" in fields and customer.salesperson_id != actor.pk:
+            errors["salesperson"] = _("Sales staff can only assign customers to themselves.")
+    if customer.route_id is not None and fields & {"route", "region", "salesperson"}:
+        route = customer.route
+        if customer.region_id not in Region.objects.subtree_ids(route.region):
+            errors["route"] = _(
+                "Only customers of the route's region (%(region)s) can be put on it."
+            ) % {"region": route.region}
+        elif "route" in fields and _restricted(actor) and route.salesperson_id != actor.pk:
+            errors["route"] = _("You can put customers only on the routes you visit.")
+        elif route.salesperson_id is not None and route.salesperson_id != customer.salesperson_id:
+            errors["route"] = _(
+                "%(route)s is visited by %(rider)s: assign the customer to %(rider)s as well, "
+                "or choose a route of its own salesperson."
+            ) % {"route": route, "rider": _person(route.salesperson)}
+    if errors:
+        raise ValidationError(errors)
 
 
 def _user_or_none(actor):
@@ -117,22 +163,31 @@ def _is_filled(value: Any) -> bool:
     return value not in (None, "")
 
 
-def _save_with_history(instance: models.Model, *, actor, channel: str, reason: str = "") -> None:
+def _save_with_history(
+    instance: models.Model, *, actor, channel: str, reason: str = "", update_fields=None
+) -> None:
+    """Save with the history's user, channel and reason. An existing row is saved with
+    `update_fields`: only what the caller changed, so that columns other code wrote since
+    the row was read are not put back."""
     instance._history_user = _user_or_none(actor)
     instance._history_channel = channel
     instance._change_reason = reason
-    instance.save()
+    instance.save(update_fields=update_fields)
 
 
-def _new_card(*, data: Mapping[str, Any], actor, channel: str, validate_unique: bool = True):
+def _new_card(*, data: Mapping[str, Any], actor, validate_unique: bool = True, sales_ids=None):
     """A validated, unsaved card from card fields (`CARD_FIELDS`), and the fields it was
-    given. A card that somebody other than a manager creates by hand or through the API is
-    theirs: its salesperson is the creator, whatever was asked (forms and the API do not
-    offer sales staff another choice)."""
+    given. A card that a salesperson creates, through any channel, is theirs: its
+    salesperson is the creator, whatever was asked (forms and the API do not offer sales
+    staff another choice). The card's rules: `_refuse_breaking_card_rules`."""
     unknown = set(data) - set(CARD_FIELDS)
     if unknown:
         raise ValueError(f"Not card fields: {sorted(unknown)}")
-    if channel in {Channel.MANUAL, Channel.API} and actor is not None and not is_manager(actor):
+    if _restricted(actor):
+        if _raw(data.get("salesperson")) not in (None, actor.pk):
+            raise ValidationError(
+                {"salesperson": _("Sales staff can only assign customers to themselves.")}
+            )
         data = {**data, "salesperson": actor}
     customer = Customer(**data)
     customer.full_clean(
@@ -140,7 +195,7 @@ def _new_card(*, data: Mapping[str, Any], actor, channel: str, validate_unique: 
         validate_unique=validate_unique,
         validate_constraints=validate_unique,
     )
-    _refuse_route_outside_region(customer)
+    _refuse_breaking_card_rules(customer, fields=data, actor=actor, new=True, sales_ids=sales_ids)
     return customer, data
 
 
@@ -154,7 +209,7 @@ def customer_create(
 ) -> Customer:
     """Create a card from card fields (`CARD_FIELDS`); history and provenance start here.
     The card's rules are `_new_card`'s."""
-    customer, data = _new_card(data=data, actor=actor, channel=channel)
+    customer, data = _new_card(data=data, actor=actor)
     with transaction.atomic():
         _save_with_history(customer, actor=actor, channel=channel)
         _record_provenance(
@@ -191,10 +246,16 @@ def customers_create_bulk(
     all the cards with one query per chunk. Raises `CardsInvalid` with every bad card's
     position and errors, and then creates nothing."""
     customers, given, errors = [], [], {}
+    # Whether the cards' salespeople are sales staff, read once for the batch (a
+    # salesperson's own cards are theirs, see `_new_card`).
+    assigned = {_raw(data.get("salesperson")) for data in cards}
+    if _restricted(actor):
+        assigned.add(actor.pk)
+    sales_ids = set(salespeople().filter(pk__in=assigned - {None}).values_list("pk", flat=True))
     for position, data in enumerate(cards):
         try:
             customer, data = _new_card(
-                data=data, actor=actor, channel=channel, validate_unique=False
+                data=data, actor=actor, validate_unique=False, sales_ids=sales_ids
             )
         except ValidationError as error:
             errors[position] = error
@@ -280,11 +341,12 @@ def card_update(
     """Apply field changes to a card: the one door for every channel.
 
     The write is refused with `CardConflict` when the card's version is no longer
-    `expected_version` (optimistic locking: the version check and bump is one conditional
-    UPDATE, so two concurrent writers cannot both pass it), with `ValidationError` when the
-    result is invalid, and with `CardArchived` when the card is archived. Fields whose value
-    does not change are ignored; if nothing changes, nothing is written. Returns the card as
-    saved, with its new version.
+    `expected_version` (optimistic locking: the row is locked for the check and the write,
+    so two concurrent writers cannot both pass it), with `ValidationError` when the result
+    is invalid or breaks the card's rules (`_refuse_breaking_card_rules`), and with
+    `CardArchived` when the card is archived. Fields whose value does not change are
+    ignored; only the changed columns are written, and if nothing changes, nothing is.
+    Returns the card as saved, with its new version.
     """
     unknown = set(changes) - set(CARD_FIELDS)
     if unknown:
@@ -308,7 +370,10 @@ def _card_apply(
     """card_update's work, for any field of the card (callers decide which they allow).
     Returns the card as saved and the fields that changed."""
     with transaction.atomic():
-        current = Customer.objects.get(pk=customer.pk)
+        # The row stays locked until the write commits: what other code writes meanwhile
+        # with `.update()` (the sale dates of a sales load, the route order) waits, and then
+        # stays, since only the changed columns are saved.
+        current = Customer.objects.select_for_update().get(pk=customer.pk)
         if current.version != expected_version:
             raise CardConflict(customer=current, expected_version=expected_version)
         if current.is_archived:
@@ -323,19 +388,15 @@ def _card_apply(
         for field in changed:
             setattr(current, field, changes[field])
         current.full_clean(exclude=_loaded_references(changes))
-        if {"route", "region"} & set(changed):
-            _refuse_route_outside_region(current)
-        # Claim the version with one conditional UPDATE: of two writers that read the same
-        # version, exactly one passes; the other gets the conflict.
-        claimed = Customer.objects.filter(pk=current.pk, version=expected_version).update(
-            version=models.F("version") + 1
-        )
-        if not claimed:
-            raise CardConflict(
-                customer=Customer.objects.get(pk=current.pk), expected_version=expected_version
-            )
+        _refuse_breaking_card_rules(current, fields=changed, actor=actor, new=False)
         current.version = expected_version + 1
-        _save_with_history(current, actor=actor, channel=channel, reason=reason)
+        _save_with_history(
+            current,
+            actor=actor,
+            channel=channel,
+            reason=reason,
+            update_fields=[*changed, "version", "updated_at"],
+        )
         _record_provenance(
             customer=current,
             fields=changed,
@@ -385,54 +446,174 @@ def _set_status(*, customer: Customer, actor, channel: str, archived: bool) -> C
         current.status = status
         current.archived_at = timezone.now() if archived else None
         current.version += 1
-        _save_with_history(current, actor=actor, channel=channel)
+        _save_with_history(
+            current,
+            actor=actor,
+            channel=channel,
+            update_fields=["status", "archived_at", "version", "updated_at"],
+        )
     return current
 
 
-def _refuse_archived_card(customer_id) -> None:
-    """Contacts and credit incidents are part of the card: an archived card keeps them."""
-    if Customer.objects.filter(pk=customer_id, status=Customer.Status.ARCHIVED).exists():
+# Contacts and credit incidents -------------------------------------------------------------
+# They are part of the card: an archived card keeps them as they are, and each carries a
+# version of its own, so that two people editing the same contact never silently overwrite
+# each other (a contact edit does not make the rest of the card stale). Every write locks
+# the card's row first, so writes to one card's contacts and incidents run one after the
+# other: the archived check holds until the commit, and two concurrent "make primary"
+# requests end with the later one primary instead of a constraint failure.
+
+
+class RecordConflict(Exception):
+    """A contact or credit incident was changed or deleted by someone else since the caller
+    read it. `current` is the saved record, None when it is gone."""
+
+    def __init__(self, *, record: models.Model, current, expected_version: int):
+        self.record = record
+        self.current = current
+        self.expected_version = expected_version
+        if current is None:
+            message = _("This %(record)s was deleted by someone else.") % {
+                "record": record._meta.verbose_name
+            }
+        else:
+            message = _(
+                "This %(record)s was changed by someone else (version %(current)s, you edited "
+                "version %(expected)s). Reload it and apply your changes again."
+            ) % {
+                "record": record._meta.verbose_name,
+                "current": current.version,
+                "expected": expected_version,
+            }
+        super().__init__(message)
+
+
+def _lock_card_of(record: models.Model) -> None:
+    """Lock the record's card for the rest of the transaction; refuse an archived one."""
+    card = Customer.objects.select_for_update().only("status").get(pk=record.customer_id)
+    if card.is_archived:
         raise CardArchived(_("An archived card cannot be changed; restore it first."))
 
 
-def contact_save(*, contact: Contact, actor, channel: str = Channel.MANUAL) -> Contact:
-    """Create or update a contact; making it primary demotes the customer's other primary."""
-    contact.full_clean(validate_constraints=False)
-    _refuse_archived_card(contact.customer_id)
+def _record_fields(model) -> list[str]:
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name != "version"
+    ]
+
+
+def _card_part_save(record, *, actor, channel: str, expected_version: int | None, then=None):
+    """Create `record`, or save the fields it changes against the saved row whose version
+    must still be `expected_version` (required for an existing record). `then(record)` runs
+    inside the same transaction before the save (e.g. demoting the other primary contact).
+    Returns the record as saved."""
+    model = type(record)
     with transaction.atomic():
-        if contact.is_primary:
-            for other in Contact.objects.filter(
-                customer_id=contact.customer_id, is_primary=True
-            ).exclude(pk=contact.pk):
-                other.is_primary = False
-                _save_with_history(other, actor=actor, channel=channel)
-        _save_with_history(contact, actor=actor, channel=channel)
-    return contact
+        _lock_card_of(record)
+        if record.pk is None:
+            if then:
+                then(record)
+            _save_with_history(record, actor=actor, channel=channel)
+            return record
+        if expected_version is None:
+            raise ValueError("An update of an existing record names the version it was made on.")
+        current = model.objects.select_for_update().filter(pk=record.pk).first()
+        if current is None or current.version != expected_version:
+            raise RecordConflict(record=record, current=current, expected_version=expected_version)
+        if current.customer_id != record.customer_id:
+            raise ValidationError(
+                {"customer": _("A record cannot move to another customer.")}, code="moved"
+            )
+        changed = [
+            name
+            for name in _record_fields(model)
+            if getattr(record, model._meta.get_field(name).attname)
+            != getattr(current, model._meta.get_field(name).attname)
+        ]
+        if not changed:
+            return current
+        if then:
+            then(record)
+        record.version = current.version + 1
+        _save_with_history(
+            record, actor=actor, channel=channel, update_fields=[*changed, "version"]
+        )
+    return record
 
 
-def contact_delete(*, contact: Contact, actor, channel: str = Channel.MANUAL) -> None:
-    _refuse_archived_card(contact.customer_id)
-    contact._history_user = actor
-    contact._history_channel = channel
-    contact.delete()
+def _card_part_delete(record, *, actor, channel: str, expected_version: int | None) -> None:
+    """Delete `record`; with `expected_version`, only if nobody changed it since."""
+    model = type(record)
+    with transaction.atomic():
+        _lock_card_of(record)
+        current = model.objects.select_for_update().filter(pk=record.pk).first()
+        if current is None:
+            return
+        if expected_version is not None and current.version != expected_version:
+            raise RecordConflict(record=record, current=current, expected_version=expected_version)
+        current._history_user = _user_or_none(actor)
+        current._history_channel = channel
+        current.delete()
+
+
+def contact_save(
+    *, contact: Contact, actor, channel: str = Channel.MANUAL, expected_version: int | None = None
+) -> Contact:
+    """Create a contact, or save what changed in one against `expected_version`. Making it
+    primary demotes the customer's other primary contact."""
+    # The one-primary constraint is kept here, by the demotion, not refused up front.
+    contact.full_clean(validate_constraints=False)
+
+    def demote_other_primary(contact: Contact) -> None:
+        if not contact.is_primary:
+            return
+        for other in Contact.objects.filter(
+            customer_id=contact.customer_id, is_primary=True
+        ).exclude(pk=contact.pk):
+            other.is_primary = False
+            other.version += 1
+            _save_with_history(
+                other, actor=actor, channel=channel, update_fields=["is_primary", "version"]
+            )
+
+    return _card_part_save(
+        contact,
+        actor=actor,
+        channel=channel,
+        expected_version=expected_version,
+        then=demote_other_primary,
+    )
+
+
+def contact_delete(
+    *, contact: Contact, actor, channel: str = Channel.MANUAL, expected_version: int | None = None
+) -> None:
+    _card_part_delete(contact, actor=actor, channel=channel, expected_version=expected_version)
 
 
 def credit_incident_save(
-    *, incident: CreditIncident, actor, channel: str = Channel.MANUAL
+    *,
+    incident: CreditIncident,
+    actor,
+    channel: str = Channel.MANUAL,
+    expected_version: int | None = None,
 ) -> CreditIncident:
+    """Record a credit incident, or save what changed in one against `expected_version`."""
     incident.full_clean()
-    _refuse_archived_card(incident.customer_id)
-    _save_with_history(incident, actor=actor, channel=channel)
-    return incident
+    return _card_part_save(
+        incident, actor=actor, channel=channel, expected_version=expected_version
+    )
 
 
 def credit_incident_delete(
-    *, incident: CreditIncident, actor, channel: str = Channel.MANUAL
+    *,
+    incident: CreditIncident,
+    actor,
+    channel: str = Channel.MANUAL,
+    expected_version: int | None = None,
 ) -> None:
-    _refuse_archived_card(incident.customer_id)
-    incident._history_user = actor
-    incident._history_channel = channel
-    incident.delete()
+    _card_part_delete(incident, actor=actor, channel=channel, expected_version=expected_version)
 
 
 # Grades ------------------------------------------------------------------------------------
@@ -585,8 +766,37 @@ def _chunks(ids: list[int]):
 def _grade_periods_move(
     targets: Mapping[int, int | None], *, actor, on_date, source: str, reason: str
 ) -> None:
-    """Close each card's open grade period on `on_date` and open one with its new grade."""
+    """Close each card's open grade period on `on_date` and open one with its new grade.
+
+    The past is never rewritten: `on_date` may not be in the future, nor before the start of
+    a card's open period (that would end the period before it began and put today's grade
+    on an old day); such a change is refused with a ValidationError and nothing moves."""
     ids = sorted(targets)
+    today = timezone.localdate()
+    if on_date > today:
+        raise ValidationError(
+            _("A grade cannot be set for a day to come (%(day)s); today is %(today)s.")
+            % {"day": on_date, "today": today},
+            code="future",
+        )
+    for chunk in _chunks(ids):
+        latest = (
+            GradeHistory.objects.filter(
+                customer_id__in=chunk, valid_to__isnull=True, valid_from__gt=on_date
+            )
+            .order_by("-valid_from")
+            .values_list("valid_from", flat=True)
+            .first()
+        )
+        if latest is not None:
+            raise ValidationError(
+                _(
+                    "The grade history already runs from %(start)s; a grade change cannot be "
+                    "dated %(day)s, before it. Date it %(start)s or later."
+                )
+                % {"start": latest, "day": on_date},
+                code="backdated",
+            )
     for chunk in _chunks(ids):
         GradeHistory.objects.filter(customer_id__in=chunk, valid_to__isnull=True).update(
             valid_to=on_date

@@ -41,6 +41,7 @@ from customers.selectors import (
 from customers.services import (
     CardArchived,
     CardConflict,
+    RecordConflict,
     card_update,
     contact_delete,
     contact_save,
@@ -50,7 +51,7 @@ from customers.services import (
     customer_create,
     customer_restore,
 )
-from dataexchange.formats import BOM
+from dataexchange.formats import BOM, EscapingCSV, EscapingXLSX
 
 PAGE_SIZE_DEFAULT = 25
 PAGE_SIZE_MIN = 10
@@ -168,8 +169,12 @@ def customer_export(request):
     if export_format not in EXPORT_FORMATS:
         return HttpResponseBadRequest(_("Unknown export format."))
     dataset = CustomerResource().export(queryset=_filtered_customers(request)[1])
-    # A byte-order mark makes Excel read the UTF-8 file (and its Chinese) correctly.
-    content = BOM + dataset.csv if export_format == "csv" else dataset.xlsx
+    # Written by the escaping formats every export uses: no cell opens as a live formula.
+    if export_format == "csv":
+        # A byte-order mark makes Excel read the UTF-8 file (and its Chinese) correctly.
+        content = BOM + EscapingCSV().export_data(dataset)
+    else:
+        content = EscapingXLSX().export_data(dataset)
     response = HttpResponse(content, content_type=EXPORT_FORMATS[export_format])
     filename = f"customers-{timezone.localdate():%Y%m%d}.{export_format}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -265,7 +270,10 @@ def customer_create_view(request):
             data = form.card_data()
             if not form.cleaned_data["save_anyway"]:
                 duplicates = customer_find_duplicates(
-                    name=data["name"], credit_code=data["credit_code"], phone=data["phone"]
+                    user=request.user,
+                    name=data["name"],
+                    credit_code=data["credit_code"],
+                    phone=data["phone"],
                 )
             if not duplicates:
                 try:
@@ -398,9 +406,19 @@ def _child_form(request, *, customer, instance, form_class, save, anchor, title,
         form = form_class(request.POST, instance=instance)
         if form.is_valid():
             try:
-                save(form.instance, actor=request.user, channel=Channel.MANUAL)
+                save(
+                    form.instance,
+                    actor=request.user,
+                    channel=Channel.MANUAL,
+                    expected_version=form.expected_version,
+                )
             except ValidationError as error:
                 add_service_error(form, error)
+            except RecordConflict as conflict:
+                form.add_error(None, _stale_record_message(conflict))
+            except CardArchived as error:
+                messages.error(request, str(error))
+                return redirect(customer)
             else:
                 messages.success(request, saved_message)
                 return redirect(f"{customer.get_absolute_url()}#{anchor}")
@@ -413,10 +431,35 @@ def _child_form(request, *, customer, instance, form_class, save, anchor, title,
     )
 
 
+def _stale_record_message(conflict: RecordConflict) -> str:
+    if conflict.current is None:
+        return str(conflict)
+    return _(
+        "Someone else saved this record first. Nothing of yours was saved; open it again to "
+        "see what they saved, then make your change."
+    )
+
+
 def _child_delete(request, *, customer, instance, delete, anchor, title, deleted_message):
     if request.method == "POST":
-        delete(instance, actor=request.user, channel=Channel.MANUAL)
-        messages.success(request, deleted_message)
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = None
+        try:
+            delete(instance, actor=request.user, channel=Channel.MANUAL, expected_version=version)
+        except RecordConflict:
+            messages.error(
+                request,
+                _(
+                    "Someone else changed this record after you opened it; it was not "
+                    "deleted. Look at it again before deleting it."
+                ),
+            )
+        except CardArchived as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, deleted_message)
         return redirect(f"{customer.get_absolute_url()}#{anchor}")
     return render(
         request,

@@ -81,15 +81,40 @@ def route_create(*, data: Mapping[str, Any], actor) -> Route:
 
 
 def route_update(*, route: Route, changes: Mapping[str, Any], actor) -> Route:
-    """Change a route's fields under the same rules as `route_create`."""
+    """Change a route's fields under the same rules as `route_create`. A customer on a route
+    is the customer of the salesperson who rides it, so giving the route to another
+    salesperson hands its stops over too: each stop's card is reassigned through the card's
+    update door (in its history), all or nothing."""
     unknown = set(changes) - set(ROUTE_FIELDS)
     if unknown:
         raise ValueError(f"Not route fields: {sorted(unknown)}")
-    for name, value in changes.items():
-        setattr(route, name, value)
-    _validate_route(route)
-    route.save()
+    with transaction.atomic():
+        rider = _lock(route).salesperson_id
+        handed_over = (
+            "salesperson" in changes
+            and changes["salesperson"] is not None
+            and _raw_pk(changes["salesperson"]) != rider
+        )
+        for name, value in changes.items():
+            setattr(route, name, value)
+        _validate_route(route)
+        route.save()
+        if handed_over:
+            for customer in Customer.objects.filter(route=route).exclude(
+                salesperson=route.salesperson
+            ):
+                card_update(
+                    customer=customer,
+                    changes={"salesperson": route.salesperson},
+                    actor=actor,
+                    channel=Channel.MANUAL,
+                    expected_version=customer.version,
+                )
     return route
+
+
+def _raw_pk(value):
+    return value.pk if hasattr(value, "pk") else value
 
 
 def route_delete(*, route: Route, actor) -> None:
@@ -136,8 +161,9 @@ def _current_ids(route: Route) -> list[int]:
 
 def route_add_customer(*, route: Route, customer: Customer, actor) -> Customer:
     """Put a customer on the route, as its last stop. The customer must belong to the
-    route's region (or a region below it) and must not be on another route; the link is a
-    card change (manual channel, in the card's history)."""
+    route's region (or a region below it), must not be on another route, and must be the
+    customer of the route's salesperson; a customer without a salesperson becomes theirs.
+    The link is a card change (manual channel, in the card's history)."""
     if customer.route_id == route.pk:
         raise ValidationError(_("This customer is already on the route."), code="already")
     if customer.route_id is not None:
@@ -149,9 +175,12 @@ def route_add_customer(*, route: Route, customer: Customer, actor) -> Customer:
     with transaction.atomic():  # card_update refuses a route outside the customer's region
         _lock(route)
         last = Customer.objects.filter(route=route).aggregate(last=Max("route_position"))["last"]
+        changes: dict[str, Any] = {"route": route}
+        if customer.salesperson_id is None and route.salesperson_id is not None:
+            changes["salesperson"] = route.salesperson
         customer = card_update(
             customer=customer,
-            changes={"route": route},
+            changes=changes,
             actor=actor,
             channel=Channel.MANUAL,
             expected_version=customer.version,
@@ -348,10 +377,15 @@ def route_stops(route: Route, user):
 
 def route_candidates(route: Route, *, search: str = "", limit: int = 100):
     """Customers who could be added to the route: active, in its region subtree, on no
-    route; narrowed by code or name."""
+    route, and the customers of the route's salesperson (or of nobody yet); narrowed by
+    code or name."""
     candidates = Customer.objects.active().filter(
         route__isnull=True, region__in=Region.objects.subtree_ids(route.region)
     )
+    if route.salesperson_id is not None:
+        candidates = candidates.filter(
+            Q(salesperson_id=route.salesperson_id) | Q(salesperson__isnull=True)
+        )
     if search.strip():
         candidates = candidates.filter(
             Q(code__icontains=search.strip()) | Q(name__icontains=search.strip())

@@ -1,13 +1,13 @@
 """What the customers API reads and writes. Serializers only convert and check the shape of
 the input; every write goes through `customers.services` in the views."""
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from accounts.roles import is_manager, salespeople
 from classification.lifecycle import TimeSeries, TransactionProcess, lifecycle_windows_for
 from classification.models import CustomerType, OwnershipForm, Region, Route
 from customers.models import CARD_FIELDS, Contact, CreditIncident, Customer
@@ -29,9 +29,11 @@ class CustomerSerializer(serializers.ModelSerializer):
     """A customer card. Reference data is written and read by code, the salesperson by
     username; the grade is read-only (set by the regrade) and shown by name."""
 
+    # Any user is looked up here; the card's service decides who may be assigned (a member
+    # of the sales group) and by whom, for every channel alike.
     salesperson = serializers.SlugRelatedField(
         slug_field="username",
-        queryset=salespeople(),
+        queryset=get_user_model().objects.all(),
         allow_null=True,
         required=False,
         help_text=_(
@@ -117,14 +119,6 @@ class CustomerSerializer(serializers.ModelSerializer):
     def get_transaction_process(self, customer: Customer) -> str | None:
         return lifecycle_windows_for(self.context.get("request")).transaction_process_of(customer)
 
-    def validate_salesperson(self, value):
-        actor = self.context["request"].user
-        if not is_manager(actor) and value != actor:
-            raise serializers.ValidationError(
-                _("Sales staff can only assign customers to themselves.")
-            )
-        return value
-
     def validate(self, attrs):
         if self.instance is not None and "version" not in attrs:
             raise serializers.ValidationError(
@@ -138,10 +132,22 @@ class CustomerSerializer(serializers.ModelSerializer):
         return {key: value for key, value in self.validated_data.items() if key in CARD_FIELDS}
 
 
-class DuplicateSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Customer
-        fields = ["code", "name"]
+class DuplicateSerializer(serializers.Serializer):
+    """A possible duplicate: what matched, and the card's code and name when the user may
+    see it (null otherwise: a colleague's customer; ask a manager)."""
+
+    matches = serializers.ListField(
+        child=serializers.ChoiceField(choices=["name", "credit_code", "phone"]),
+        help_text=_("What is the same: name, credit_code and/or phone."),
+    )
+    in_scope = serializers.SerializerMethodField(
+        help_text=_("Whether the card is one of yours; if not, its data is not shown.")
+    )
+    code = serializers.CharField(source="customer.code", allow_null=True, default=None)
+    name = serializers.CharField(source="customer.name", allow_null=True, default=None)
+
+    def get_in_scope(self, duplicate) -> bool:
+        return duplicate.customer is not None
 
 
 class CustomerCreatedSerializer(CustomerSerializer):
@@ -207,14 +213,32 @@ class ScopedCustomerField(serializers.PrimaryKeyRelatedField):
 
 
 class CustomerPartSerializer(serializers.ModelSerializer):
-    """A record that belongs to one card (contact, credit incident) and stays with it."""
+    """A record that belongs to one card (contact, credit incident) and stays with it. Like
+    the card, it carries a version: an update sends the version it read, a stale one is
+    refused with 409."""
 
     customer = ScopedCustomerField(help_text=_("The customer's id."))
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text=_(
+            "The record's version. Every update (PUT/PATCH) must send the version it read; "
+            "a stale one is refused with 409."
+        ),
+    )
 
     def validate_customer(self, value):
         if self.instance is not None and value.pk != self.instance.customer_id:
             raise serializers.ValidationError(_("A record cannot move to another customer."))
         return value
+
+    def validate(self, attrs):
+        if self.instance is not None and "version" not in attrs:
+            raise serializers.ValidationError(
+                {"version": _("Send the version of the record you are updating.")},
+                code="required",
+            )
+        return attrs
 
 
 class ContactSerializer(CustomerPartSerializer):
@@ -230,6 +254,7 @@ class ContactSerializer(CustomerPartSerializer):
             "email",
             "notes",
             "is_primary",
+            "version",
         ]
         # Making a contact primary demotes the previous one (contact_save), so the
         # one-primary constraint must not refuse the request up front.
@@ -248,4 +273,5 @@ class CreditIncidentSerializer(CustomerPartSerializer):
             "description",
             "resolved_on",
             "resolution",
+            "version",
         ]

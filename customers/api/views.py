@@ -33,6 +33,7 @@ from customers.selectors import (
 from customers.services import (
     CardArchived,
     CardConflict,
+    RecordConflict,
     card_update,
     contact_delete,
     contact_save,
@@ -95,6 +96,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
         data = serializer.card_data()
         customer = customer_create(data=data, actor=request.user, channel=Channel.API)
         duplicates = customer_find_duplicates(
+            user=request.user,
             name=customer.name,
             credit_code=customer.credit_code,
             phone=customer.phone,
@@ -176,20 +178,25 @@ class CustomerPartViewSet(viewsets.ModelViewSet):
         )
 
     def perform_create(self, serializer):
-        with _archived_is_conflict():
-            serializer.instance = self.save_record(self.model(**serializer.validated_data))
+        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        with _card_part_conflicts():
+            serializer.instance = self.save_record(self.model(**data), expected_version=None)
 
     def perform_update(self, serializer):
-        for field, value in serializer.validated_data.items():
+        data = dict(serializer.validated_data)
+        expected_version = data.pop("version")
+        for field, value in data.items():
             setattr(serializer.instance, field, value)
-        with _archived_is_conflict():
-            self.save_record(serializer.instance)
+        with _card_part_conflicts():
+            serializer.instance = self.save_record(
+                serializer.instance, expected_version=expected_version
+            )
 
     def perform_destroy(self, instance):
-        with _archived_is_conflict():
+        with _card_part_conflicts():
             self.delete_record(instance)
 
-    def save_record(self, instance):
+    def save_record(self, instance, *, expected_version):
         raise NotImplementedError
 
     def delete_record(self, instance):
@@ -197,12 +204,20 @@ class CustomerPartViewSet(viewsets.ModelViewSet):
 
 
 @contextmanager
-def _archived_is_conflict():
-    """An archived card's contacts and incidents are read-only: 409, like the card."""
+def _card_part_conflicts():
+    """An archived card's contacts and incidents are read-only, and a stale version is
+    refused: 409, like the card."""
     try:
         yield
     except CardArchived as archived:
         raise Conflict(str(archived), code="archived") from archived
+    except RecordConflict as conflict:
+        raise Conflict(
+            str(conflict),
+            code="stale_version",
+            current_version=conflict.current.version if conflict.current else None,
+            sent_version=conflict.expected_version,
+        ) from conflict
 
 
 @extend_schema_view(list=extend_schema(description=_("Contacts of the customers in scope.")))
@@ -210,8 +225,13 @@ class ContactViewSet(CustomerPartViewSet):
     serializer_class = ContactSerializer
     model = Contact
 
-    def save_record(self, instance):
-        return contact_save(contact=instance, actor=self.request.user, channel=Channel.API)
+    def save_record(self, instance, *, expected_version):
+        return contact_save(
+            contact=instance,
+            actor=self.request.user,
+            channel=Channel.API,
+            expected_version=expected_version,
+        )
 
     def delete_record(self, instance):
         contact_delete(contact=instance, actor=self.request.user, channel=Channel.API)
@@ -224,8 +244,13 @@ class CreditIncidentViewSet(CustomerPartViewSet):
     serializer_class = CreditIncidentSerializer
     model = CreditIncident
 
-    def save_record(self, instance):
-        return credit_incident_save(incident=instance, actor=self.request.user, channel=Channel.API)
+    def save_record(self, instance, *, expected_version):
+        return credit_incident_save(
+            incident=instance,
+            actor=self.request.user,
+            channel=Channel.API,
+            expected_version=expected_version,
+        )
 
     def delete_record(self, instance):
         credit_incident_delete(incident=instance, actor=self.request.user, channel=Channel.API)

@@ -278,9 +278,9 @@ def test_preview_and_apply_take_the_same_queries_for_5_and_50_customers(make, ma
 
     # policy, levels, amounts per customer
     assert preview_queries == 3
-    # savepoint, lock, 4 updates (one per new grade), history, provenance, close and open
-    # periods, release
-    assert apply_queries == 11
+    # savepoint, lock, 4 updates (one per new grade), history, provenance, the check that no
+    # open period starts after the day, close and open periods, release
+    assert apply_queries == 12
     assert Customer.history.filter(history_channel=Channel.REGRADE).count() == count
 
 

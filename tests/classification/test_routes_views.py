@@ -168,9 +168,16 @@ def test_wrong_methods_are_refused(client, manager, own_route, name, method):
 # Managing stops --------------------------------------------------------------------------------
 
 
-def test_manager_adds_a_customer_of_the_region_at_the_end(client, manager, own_route, region):
-    free = CustomerFactory(code="FREE", region=RegionFactory(code="SZ-NS", parent=region))
-    elsewhere = CustomerFactory(code="ELSEWHERE", region=RegionFactory(code="GZ"))
+def test_manager_adds_a_customer_of_the_region_at_the_end(
+    client, manager, own_route, region, salesperson
+):
+    free = CustomerFactory(
+        code="FREE", region=RegionFactory(code="SZ-NS", parent=region), salesperson=salesperson
+    )
+    CustomerFactory(code="COLLEAGUES", region=region)  # another salesperson's customer
+    elsewhere = CustomerFactory(
+        code="ELSEWHERE", region=RegionFactory(code="GZ"), salesperson=salesperson
+    )
     client.force_login(manager)
 
     detail = client.get(url("route_detail", own_route.pk))

@@ -328,8 +328,8 @@ def test_create_warns_about_duplicates(manager):
     )
     assert response.status_code == 201
     assert response.json()["duplicates"] == [
-        {"code": "OLD1", "name": "甲公司"},
-        {"code": "OLD2", "name": "乙公司"},
+        {"matches": ["name"], "in_scope": True, "code": "OLD1", "name": "甲公司"},
+        {"matches": ["phone"], "in_scope": True, "code": "OLD2", "name": "乙公司"},
     ]
 
 
@@ -365,7 +365,12 @@ def test_manager_assigns_only_members_of_the_sales_group(manager, other_salesper
     client = as_user(manager)
     response = client.patch(detail(customer), {"salesperson": "manager", "version": 1})
     assert response.status_code == 400
-    assert response.json() == {"salesperson": ["Object with username=manager does not exist."]}
+    assert response.json() == {
+        "salesperson": [
+            f"{manager.get_full_name()} is not a member of the sales group; only sales staff "
+            "can be assigned customers."
+        ]
+    }
     response = client.patch(detail(customer), {"salesperson": "sales2", "version": 1})
     assert response.status_code == 200
     assert response.json()["salesperson"] == "sales2"
@@ -732,18 +737,20 @@ def test_contact_create_update_delete_through_the_api_channel(salesperson):
         "email": "",
         "notes": "",
         "is_primary": True,
+        "version": 1,
     }
     old_primary.refresh_from_db()
     assert not old_primary.is_primary
     record = contact.history.get()
     assert (record.history_channel, record.history_user) == (Channel.API, salesperson)
 
-    response = client.patch(f"/api/v1/contacts/{contact.pk}/", {"role": "经理"})
+    response = client.patch(f"/api/v1/contacts/{contact.pk}/", {"role": "经理", "version": 1})
     assert response.status_code == 200
+    assert response.json()["version"] == 2
     assert contact.history.latest().history_channel == Channel.API
 
     other = CustomerFactory(salesperson=salesperson)
-    response = client.patch(f"/api/v1/contacts/{contact.pk}/", {"customer": other.pk})
+    response = client.patch(f"/api/v1/contacts/{contact.pk}/", {"customer": other.pk, "version": 2})
     assert response.status_code == 400
 
     assert client.delete(f"/api/v1/contacts/{contact.pk}/").status_code == 204
@@ -800,7 +807,7 @@ def test_credit_incidents_are_scoped_and_saved_through_the_api_channel(
     assert (record.history_channel, record.history_user) == (Channel.API, salesperson)
 
     response = client.patch(
-        f"/api/v1/credit-incidents/{incident.pk}/", {"resolved_on": "2024-02-01"}
+        f"/api/v1/credit-incidents/{incident.pk}/", {"resolved_on": "2024-02-01", "version": 1}
     )
     assert response.status_code == 400
     assert response.json() == {
@@ -850,7 +857,9 @@ def test_contacts_and_incidents_of_an_archived_card_are_read_only(manager):
     created = client.post(
         "/api/v1/contacts/", {"customer": customer.pk, "name": "新联系人"}, format="json"
     )
-    changed = client.patch(f"/api/v1/contacts/{contact.pk}/", {"name": "改名"}, format="json")
+    changed = client.patch(
+        f"/api/v1/contacts/{contact.pk}/", {"name": "改名", "version": 1}, format="json"
+    )
     deleted = client.delete(f"/api/v1/credit-incidents/{incident.pk}/")
 
     assert [created.status_code, changed.status_code, deleted.status_code] == [409, 409, 409]

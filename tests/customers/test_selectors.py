@@ -3,6 +3,7 @@ from django.http import Http404
 
 from customers.models import Channel, Customer
 from customers.selectors import (
+    Duplicate,
     customer_completeness,
     customer_find_duplicates,
     customer_get_for_user,
@@ -12,6 +13,8 @@ from customers.selectors import (
 from customers.services import card_update
 from tests.accounts.factories import UserFactory
 from tests.customers.factories import CustomerFactory, RegionFactory, customer_type
+
+VALID_CREDIT_CODE = "91350100M000100Y43"
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +34,24 @@ def test_superuser_sees_all_and_user_without_role_sees_none(admin_user):
     assert customers_visible_to(UserFactory()).count() == 0
 
 
-def test_duplicates_match_name_credit_code_or_phone_across_all_salespeople():
-    existing = CustomerFactory(name="广州珠江贸易公司", phone="020-1", credit_code="")
-    assert customer_find_duplicates(name="广州珠江贸易公司 ") == [existing]
-    assert customer_find_duplicates(phone="020-1") == [existing]
-    assert customer_find_duplicates(name="别的公司", phone="020-2") == []
-    assert customer_find_duplicates(name="广州珠江贸易公司", exclude_pk=existing.pk) == []
+def test_duplicates_match_name_credit_code_or_phone_across_all_salespeople(manager, salesperson):
+    existing = CustomerFactory(
+        name="广州珠江贸易公司", phone="020-1", credit_code=VALID_CREDIT_CODE
+    )
+    found = customer_find_duplicates(user=manager, name="广州珠江贸易公司 ", phone="020-1")
+    assert found == [Duplicate(("name", "phone"), existing)]
+    assert customer_find_duplicates(user=manager, credit_code=VALID_CREDIT_CODE) == [
+        Duplicate(("credit_code",), existing)
+    ]
+    assert customer_find_duplicates(user=manager, name="别的公司", phone="020-2") == []
+    assert (
+        customer_find_duplicates(user=manager, name="广州珠江贸易公司", exclude_pk=existing.pk)
+        == []
+    )
+    # Another salesperson's card is found, but the salesperson sees only what matched.
+    assert customer_find_duplicates(user=salesperson, phone="020-1") == [
+        Duplicate(("phone",), None)
+    ]
 
 
 def test_completeness_counts_filled_fields_per_section():

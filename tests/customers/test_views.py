@@ -595,14 +595,26 @@ def test_manager_assigns_the_salesperson_on_create(client, manager, other_salesp
 
 
 def test_create_warns_about_duplicates_until_save_anyway(client, salesperson, other_salesperson):
-    CustomerFactory(code="OLD", name="华强贸易", phone="1", salesperson=other_salesperson)
+    CustomerFactory(code="MINE", name="华强电子", phone="2", salesperson=salesperson)
+    CustomerFactory(
+        code="OLD", name="华强贸易", phone="0755-1", address="福田区", salesperson=other_salesperson
+    )
     client.force_login(salesperson)
     data = {"code": "NEW", "name": "华强贸易", "phone": "2"}
     response = client.post(CREATE, data)
     assert response.status_code == 200
-    assert [c.code for c in response.context["duplicates"]] == ["OLD"]
+    duplicates = response.context["duplicates"]
+    assert [(d.matches, d.customer) for d in duplicates] == [
+        (("phone",), Customer.objects.get(code="MINE")),
+        (("name",), None),
+    ]
     html = response.content.decode()
     assert "Possible duplicates" in html
+    assert "华强电子 (MINE)" in html
+    # The colleague's card is announced, but nothing of it is shown.
+    assert "A card with this name exists, owned by another salesperson: ask a manager." in html
+    for leaked in ("OLD", "0755-1", "福田区", other_salesperson.get_full_name()):
+        assert leaked not in html
     assert 'name="save_anyway"' in html
     assert not Customer.objects.filter(code="NEW").exists()
     response = client.post(CREATE, {**data, "save_anyway": "on"})
@@ -646,15 +658,15 @@ def test_contacts_are_added_edited_and_deleted_through_the_card(client, salesper
     assert contact.history.get().history_user == salesperson
 
     url = reverse("customers:contact_edit", args=[customer.pk, contact.pk])
-    response = client.post(url, {"name": "韩梅梅", "email": "bad"})
+    response = client.post(url, {"name": "韩梅梅", "email": "bad", "version": 1})
     assert list(response.context["form"].errors) == ["email"]
-    client.post(url, {"name": "韩梅梅", "role": "总经理"})
+    client.post(url, {"name": "韩梅梅", "role": "总经理", "version": 1})
     contact.refresh_from_db()
-    assert (contact.role, contact.is_primary) == ("总经理", False)
+    assert (contact.role, contact.is_primary, contact.version) == ("总经理", False, 2)
 
     url = reverse("customers:contact_delete", args=[customer.pk, contact.pk])
     assert client.get(url).status_code == 200
-    client.post(url)
+    client.post(url, {"version": 2})
     assert list(customer.contacts.values_list("name", flat=True)) == ["旧"]
 
 
@@ -689,6 +701,7 @@ def test_credit_incidents_are_added_edited_and_deleted(client, salesperson):
             "kind": "default",
             "amount": "100.00",
             "resolved_on": "2024-06-01",
+            "version": 1,
         },
     )
     incident.refresh_from_db()

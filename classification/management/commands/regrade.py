@@ -4,6 +4,7 @@ grade standards to every active customer (SPEC 4). Prints the preview first."""
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from classification.services.grading import regrade_apply, regrade_preview
@@ -51,4 +52,6 @@ class Command(BaseCommand):
             result = regrade_apply(actor=actor, preview=preview)
         except GradesChanged as error:
             raise CommandError(str(error)) from error
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(self.style.SUCCESS(f"Regrade applied: {result.changed} changed."))
