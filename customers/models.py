@@ -168,8 +168,8 @@ class Customer(models.Model):
     )
     grade_pin_reason = models.CharField(_("reason for pinning"), max_length=200, blank=True)
 
-    # Lifecycle facts, kept current from the sales records (see sales.services); the time
-    # series and transaction process are derived from them and the classification policy.
+    # Lifecycle facts, kept current from the sales records (classification.services.lifecycle);
+    # the time series and transaction process are derived from them and the policy.
     first_sale_on = models.DateField(_("first sale"), null=True, blank=True, editable=False)
     last_sale_on = models.DateField(_("last sale"), null=True, blank=True, editable=False)
     planned_first_deal_on = models.DateField(

@@ -1,21 +1,20 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
 
-from dataexchange.formats import AutoEncodingCSV, FileReadError
+from dataexchange.formats import AutoEncodingCSV, EscapingCSV, EscapingXLSX, FileReadError
 from dataexchange.services import ImportReport, RowError, import_file
 from sales.models import Product, ProductCategory, SalesRecord
 from sales.resources import ProductCategoryResource, ProductResource, SalesRecordResource
-from sales.services import customer_sale_dates_refresh
+from sales.services import sales_records_delete
 
 IMPORT_FORMATS = [AutoEncodingCSV, XLSX]
-EXPORT_FORMATS = [CSV, XLSX]
+EXPORT_FORMATS = [EscapingCSV, EscapingXLSX]
 
 
 class SalesImportForm(forms.Form):
@@ -96,17 +95,13 @@ class SalesRecordAdmin(ExportMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    # Deleting lines can move a customer's first or last sale: keep the lifecycle facts true.
+    # Through the service: deleting lines can move a customer's first or last sale, and the
+    # service has the dates follow in the same transaction.
     def delete_model(self, request, obj):
-        with transaction.atomic():
-            super().delete_model(request, obj)
-            customer_sale_dates_refresh(customer_ids=[obj.customer_id])
+        sales_records_delete(queryset=SalesRecord.objects.filter(pk=obj.pk), actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            customer_ids = list(queryset.values_list("customer_id", flat=True).distinct())
-            super().delete_queryset(request, queryset)
-            customer_sale_dates_refresh(customer_ids=customer_ids)
+        sales_records_delete(queryset=queryset, actor=request.user)
 
     def get_urls(self):
         return [

@@ -31,13 +31,17 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Customer
+from dataexchange.formats import QUOTE, unescape_formula
 from dataexchange.resources import cell_text
 from dataexchange.services import RowError
 from sales.models import Product, SalesRecord
+from sales.signals import sales_lines_changed
 
 COLUMNS = ("date", "customer", "product", "quantity", "amount", "document_no")
 REQUIRED_COLUMNS = COLUMNS[:5]
@@ -188,11 +192,16 @@ def _batches(rows: Iterable[Sequence], size: int) -> Iterator[list[tuple[int, Se
 
 
 def _cells(row: Sequence, positions: list[int | None]) -> list[str]:
-    """The row's values in COLUMNS order, as stripped text (spreadsheet dates as ISO)."""
+    """The row's values in COLUMNS order, as stripped text (spreadsheet dates as ISO), with
+    the apostrophe an export puts before formula-like text taken off (`cell_text`)."""
     try:  # a full row of text (CSV): the common, fast case
-        return [row[p].strip() if p is not None else "" for p in positions]
+        values = [row[p].strip() if p is not None else "" for p in positions]
     except (AttributeError, IndexError):
         pass
+    else:
+        if any(value.startswith(QUOTE) for value in values):
+            values = [unescape_formula(value) for value in values]
+        return values
     width = len(row)
     values = []
     for position in positions:
@@ -427,22 +436,11 @@ class _Stager:
                     % {"row": first_row},
                 )
 
-    def _extend_sale_dates(self, cursor) -> None:
-        """Keep the customers' lifecycle facts current: a load only adds lines, so each
-        customer's first and last sale can only move outwards to the file's dates. Only
-        customers whose dates change are written (a re-import writes none)."""
-        least, greatest = ("LEAST", "GREATEST") if self.postgres else ("MIN", "MAX")
-        customers = Customer._meta.db_table
-        cursor.execute(
-            f"UPDATE {customers} SET "
-            f"first_sale_on = {least}(COALESCE(first_sale_on, span.first), span.first), "
-            f"last_sale_on = {greatest}(COALESCE(last_sale_on, span.last), span.last) "
-            f"FROM (SELECT customer_code, MIN(date) AS first, MAX(date) AS last "
-            f"FROM {STAGING} GROUP BY customer_code) span "
-            f"WHERE {customers}.code = span.customer_code AND ("
-            f"first_sale_on IS NULL OR first_sale_on > span.first "
-            f"OR last_sale_on IS NULL OR last_sale_on < span.last)"
-        )
+    def _customer_pks(self) -> QuerySet:
+        """The pks of the customers of the staged lines, as a subquery of the staging table
+        (after `publish` has set aside the lines already loaded: those of the new lines)."""
+        staged_codes = RawSQL(f"SELECT customer_code FROM {STAGING}", ())  # noqa: S611 constant
+        return Customer.objects.filter(code__in=staged_codes).values("pk")
 
     def publish(self) -> int:
         """Move the staged lines into the sales table; returns how many were new.
@@ -454,7 +452,8 @@ class _Stager:
         than keeping each index up to date line by line (PostgreSQL's advice for
         populating a database). The transaction holds the table exclusively meanwhile;
         readers wait, as they would for any DDL, and a failure rolls the indexes back
-        with the lines."""
+        with the lines. New lines are then announced (`sales_lines_changed`) with their
+        customers, so that what is derived from them follows in the same transaction."""
         sales = SalesRecord._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM {STAGING}")
@@ -484,7 +483,10 @@ class _Stager:
                 # A line another load added meanwhile is skipped, not a failure.
                 cursor.execute(f"{insert} WHERE true ON CONFLICT (line_key) DO NOTHING")
                 created = cursor.rowcount
-            self._extend_sale_dates(cursor)
+            if created:
+                # What is derived from the lines follows in this transaction; the receivers
+                # run now, while the staging table still exists.
+                sales_lines_changed.send(sender=SalesRecord, customer_ids=self._customer_pks())
             cursor.execute(f"DROP TABLE {STAGING}")
         return created
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from classification.services import lifecycle
 from customers.models import Customer
 from sales.models import ProductCategory, SalesRecord
 from tests.accounts.factories import UserFactory
@@ -186,3 +187,62 @@ def test_deleting_sales_lines_in_the_admin_keeps_the_customers_sale_dates_true(c
 
     customer.refresh_from_db()
     assert (customer.first_sale_on, customer.last_sale_on) == (date(2025, 6, 1), date(2025, 6, 1))
+
+
+def test_deleting_the_last_sales_line_in_the_admin_moves_the_last_sale_back(admin_client):
+    customer = CustomerFactory()
+    SalesRecordFactory(customer=customer, date=date(2024, 1, 5))
+    late = SalesRecordFactory(customer=customer, date=date(2025, 6, 1))
+    Customer.objects.filter(pk=customer.pk).update(
+        first_sale_on=date(2024, 1, 5), last_sale_on=date(2025, 6, 1)
+    )
+
+    response = admin_client.post(
+        reverse("admin:sales_salesrecord_delete", args=[late.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not SalesRecord.objects.filter(pk=late.pk).exists()
+    customer.refresh_from_db()
+    assert (customer.first_sale_on, customer.last_sale_on) == (date(2024, 1, 5), date(2024, 1, 5))
+
+
+def test_deleting_all_of_a_customers_lines_in_the_admin_clears_its_sale_dates(admin_client):
+    customer, other = CustomerFactory(), CustomerFactory()
+    lines = [
+        SalesRecordFactory(customer=customer, date=date(2024, 1, 5)).pk,
+        SalesRecordFactory(customer=customer, date=date(2025, 6, 1)).pk,
+    ]
+    SalesRecordFactory(customer=other, date=date(2025, 3, 1))
+    Customer.objects.filter(pk=customer.pk).update(
+        first_sale_on=date(2024, 1, 5), last_sale_on=date(2025, 6, 1)
+    )
+    Customer.objects.filter(pk=other.pk).update(
+        first_sale_on=date(2025, 3, 1), last_sale_on=date(2025, 3, 1)
+    )
+
+    admin_client.post(
+        CHANGELIST, {"action": "delete_selected", "_selected_action": lines, "post": "yes"}
+    )
+
+    assert dict(Customer.objects.values_list("pk", "first_sale_on")) == {
+        customer.pk: None,
+        other.pk: date(2025, 3, 1),
+    }
+    customer.refresh_from_db()
+    assert customer.last_sale_on is None
+
+
+def test_an_admin_deletion_whose_sale_date_refresh_fails_deletes_nothing(admin_client, monkeypatch):
+    record = SalesRecordFactory(date=date(2024, 1, 5))
+
+    def fail(*, customer_ids):
+        raise RuntimeError("refresh failed")
+
+    monkeypatch.setattr(lifecycle, "customer_sale_dates_refresh", fail)
+    with pytest.raises(RuntimeError, match="refresh failed"):
+        admin_client.post(
+            CHANGELIST,
+            {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"},
+        )
+    assert SalesRecord.objects.filter(pk=record.pk).exists()

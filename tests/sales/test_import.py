@@ -139,13 +139,6 @@ def test_sales_export_re_imports_unchanged(known, tmp_path):
     assert SalesRecord.objects.count() == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "sales.loader._cells reads text cells without dataexchange.formats.unescape_formula, "
-        "so an exported '-SO1 comes back with its apostrophe and is loaded as a new line"
-    ),
-)
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])
 def test_sales_export_of_a_formula_like_document_number_re_imports_unchanged(
     known, tmp_path, extension

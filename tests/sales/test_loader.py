@@ -7,10 +7,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
+from classification.services import lifecycle
 from customers.models import Customer
 from sales import loader
 from sales.loader import MAX_REPORTED_ERRORS, sales_records_load
 from sales.models import Product, SalesRecord
+from sales.signals import sales_lines_changed
 from tests.customers.factories import CustomerFactory
 from tests.sales.factories import ProductFactory
 
@@ -68,6 +70,37 @@ def test_loading_the_same_rows_again_adds_nothing(known):
     report = load(GOOD)
     assert (report.ok, report.created, report.skipped) == (True, 0, 3)
     assert SalesRecord.objects.count() == 3
+
+
+@pytest.fixture
+def announced():
+    """The customers (codes) of each `sales_lines_changed` sent, read during the send."""
+    sent = []
+
+    def receiver(sender, *, customer_ids, **kwargs):
+        codes = Customer.objects.filter(pk__in=customer_ids).values_list("code", flat=True)
+        sent.append(sorted(codes))
+
+    sales_lines_changed.connect(receiver)
+    yield sent
+    sales_lines_changed.disconnect(receiver)
+
+
+def test_a_load_announces_the_customers_of_its_new_lines_only(known, announced):
+    CustomerFactory(code="C3")
+    load(GOOD[:2])
+    assert announced == [["C1"]]
+    load(GOOD)  # the first two lines are there already: only C2's line is new
+    assert announced == [["C1"], ["C2"]]
+
+
+def test_a_load_that_adds_nothing_announces_nothing(known, announced):
+    load(GOOD, dry_run=True)
+    load([*GOOD, ["2026-01-06", "C9", "P1", "1", "10", "INV-2"]])  # refused: unknown C9
+    assert announced == []
+    load(GOOD)
+    load(GOOD)  # nothing new
+    assert announced == [["C1", "C2"]]
 
 
 def test_one_bad_row_in_the_middle_loads_nothing_and_names_row_and_column(known):
@@ -247,14 +280,17 @@ def test_a_failure_after_the_indexes_are_dropped_restores_them_and_loads_nothing
 ):
     before = sales_indexes()
 
-    def fail(self, cursor):
+    def fail(*, customer_ids):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(loader._Stager, "_extend_sale_dates", fail)
+    # The last step of a load: the customers' sale dates, refreshed by the receiver of
+    # sales_lines_changed.
+    monkeypatch.setattr(lifecycle, "customer_sale_dates_refresh", fail)
     with pytest.raises(RuntimeError, match="disk full"):
         load(GOOD)
     assert sales_indexes() == before
     assert SalesRecord.objects.count() == 0
+    assert Customer.objects.filter(last_sale_on__isnull=False).count() == 0
     assert gc.isenabled()
 
 
