@@ -37,6 +37,11 @@ def is_sales(user) -> bool:
     return SALES in role_names(user)
 
 
+def person_name(user) -> str:
+    """How a user is named to people: the full name, or the username without one."""
+    return user.get_full_name() or user.get_username()
+
+
 def salespeople():
     """The users of the sales group, by username: who may be assigned customers and routes."""
     return get_user_model().objects.filter(groups__name=SALES).order_by("username")

@@ -4,14 +4,16 @@ classification policy's windows.
 
 The rule is written once, as `Q` conditions on the stored (indexed) dates for a given day;
 the queryset annotation, the list filters and the classification of one loaded card all use
-these same conditions, so a filtered list, a count and a card always agree."""
+these same conditions, so a filtered list, a count and a card always agree. The rule names the
+card's dates as fields and imports no other app: it is reference data, below the customers
+that it classifies (SPEC 3)."""
 
 import calendar
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -113,3 +115,66 @@ def lifecycle_windows_for(request) -> LifecycleWindows:
         windows = LifecycleWindows.for_policy()
         request._lifecycle_windows = windows
     return windows
+
+
+def with_lifecycle(
+    queryset: QuerySet,
+    *,
+    policy: ClassificationPolicy | None = None,
+    today: date | None = None,
+    windows: LifecycleWindows | None = None,
+) -> QuerySet:
+    """Annotate each customer with `time_series` (old / new / future) and
+    `transaction_process` (before / now / upcoming, or null for a prospect without a
+    planned deal). Comparisons on the stored, indexed dates: no join, no extra query."""
+    windows = windows or LifecycleWindows.for_policy(policy, today)
+    return queryset.annotate(
+        time_series=Case(
+            *(
+                When(windows.time_series_q(value), then=Value(value.value))
+                for value in (TimeSeries.FUTURE, TimeSeries.NEW, TimeSeries.OLD)
+            ),
+            output_field=CharField(),
+        ),
+        transaction_process=Case(
+            *(
+                When(windows.transaction_process_q(value), then=Value(value.value))
+                for value in (
+                    TransactionProcess.NOW,
+                    TransactionProcess.BEFORE,
+                    TransactionProcess.UPCOMING,
+                )
+            ),
+            default=Value(None),
+            output_field=CharField(),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    time_series: str
+    time_series_label: str
+    transaction_process: str | None
+    transaction_process_label: str
+
+
+def customer_lifecycle(
+    customer,
+    *,
+    policy: ClassificationPolicy | None = None,
+    today: date | None = None,
+    windows: LifecycleWindows | None = None,
+) -> Lifecycle:
+    """One loaded card's lifecycle, by the same rule as `with_lifecycle`."""
+    windows = windows or LifecycleWindows.for_policy(policy, today)
+    series = windows.time_series_of(customer)
+    process = windows.transaction_process_of(customer)
+    return Lifecycle(
+        time_series=series,
+        time_series_label=TimeSeries(series).label,
+        transaction_process=process,
+        transaction_process_label=(
+            TransactionProcess(process).label if process else NO_DEAL_PLANNED
+        ),
+    )

@@ -1,13 +1,12 @@
-"""Reads that classify customers: the lifecycle annotation and the classification overview.
-They sit above the customers and classification models (SPEC 3) and take an already scoped
-customer queryset, so who sees what is decided by `customers.selectors` alone."""
+"""Reads that classify customers: the classification overview. It sits above the customers
+and classification models (SPEC 3) and takes an already scoped customer queryset, so who sees
+what is decided by `customers.selectors` alone."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from urllib.parse import urlencode
 
-from django.db.models import Case, CharField, Count, QuerySet, Value, When
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +15,9 @@ from classification.lifecycle import (
     LifecycleWindows,
     TimeSeries,
     TransactionProcess,
+    with_lifecycle,
 )
 from classification.models import (
-    ClassificationPolicy,
     CustomerType,
     GradeLevel,
     OwnershipForm,
@@ -26,72 +25,6 @@ from classification.models import (
 )
 
 NULL = "null"  # the filters' value for "not set" (django-filter's null_value)
-
-
-def with_lifecycle(
-    queryset: QuerySet,
-    *,
-    policy: ClassificationPolicy | None = None,
-    today: date | None = None,
-    windows: LifecycleWindows | None = None,
-) -> QuerySet:
-    """Annotate each customer with `time_series` (old / new / future) and
-    `transaction_process` (before / now / upcoming, or null for a prospect without a
-    planned deal). Comparisons on the stored, indexed dates: no join, no extra query."""
-    windows = windows or LifecycleWindows.for_policy(policy, today)
-    return queryset.annotate(
-        time_series=Case(
-            *(
-                When(windows.time_series_q(value), then=Value(value.value))
-                for value in (TimeSeries.FUTURE, TimeSeries.NEW, TimeSeries.OLD)
-            ),
-            output_field=CharField(),
-        ),
-        transaction_process=Case(
-            *(
-                When(windows.transaction_process_q(value), then=Value(value.value))
-                for value in (
-                    TransactionProcess.NOW,
-                    TransactionProcess.BEFORE,
-                    TransactionProcess.UPCOMING,
-                )
-            ),
-            default=Value(None),
-            output_field=CharField(),
-        ),
-    )
-
-
-@dataclass(frozen=True)
-class Lifecycle:
-    time_series: str
-    time_series_label: str
-    transaction_process: str | None
-    transaction_process_label: str
-
-
-def customer_lifecycle(
-    customer,
-    *,
-    policy: ClassificationPolicy | None = None,
-    today: date | None = None,
-    windows: LifecycleWindows | None = None,
-) -> Lifecycle:
-    """One loaded card's lifecycle, by the same rule as `with_lifecycle`."""
-    windows = windows or LifecycleWindows.for_policy(policy, today)
-    series = windows.time_series_of(customer)
-    process = windows.transaction_process_of(customer)
-    return Lifecycle(
-        time_series=series,
-        time_series_label=TimeSeries(series).label,
-        transaction_process=process,
-        transaction_process_label=(
-            TransactionProcess(process).label if process else NO_DEAL_PLANNED
-        ),
-    )
-
-
-# The overview ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,25 @@
 """The admin of the customer archive. Every write goes through the card services, so admin
-edits land in the card history with user and channel "admin", like any other edit."""
+edits land in the card history with user and channel "admin", like any other edit; what the
+services refuse is shown on the page (`ServiceWriteAdmin`, which the reference data's admin
+uses too). Staff see the customers of the one scoping rule (`Customer.objects.visible_to`),
+and what hangs on them."""
+
+from contextlib import contextmanager
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, router, transaction
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.roles import is_manager
+from archive_crm.forms import add_service_error
 from customers.models import (
     CARD_FIELDS,
     CARD_SECTIONS,
@@ -23,7 +32,9 @@ from customers.models import (
 )
 from customers.resources import ContactResource, CustomerResource
 from customers.services import (
+    CardArchived,
     CardConflict,
+    RecordConflict,
     card_update,
     contact_delete,
     contact_save,
@@ -33,31 +44,178 @@ from customers.services import (
     customer_create,
     customer_restore,
 )
-from dataexchange.formats import AutoEncodingCSV
+from dataexchange.formats import AutoEncodingCSV, EscapingCSV, EscapingXLSX
 
 IMPORT_FORMATS = [AutoEncodingCSV, XLSX]
-EXPORT_FORMATS = [CSV, XLSX]
+EXPORT_FORMATS = [EscapingCSV, EscapingXLSX]
 
 
-def _save_child(instance, actor) -> None:
+class WriteRefused(Exception):
+    """A service refused a write of the admin. `error` (a ValidationError) says why; `prefix`
+    is the prefix of the form whose data was refused (None: the page's main form, or no form
+    at all for a delete)."""
+
+    def __init__(self, error: ValidationError, prefix: str | None):
+        super().__init__(error)
+        self.error = error
+        self.prefix = prefix
+
+
+def _showing_refusal(form_class, request):
+    """`form_class`, made to show the refusal of this request's first attempt (if any) on the
+    form it belongs to, matched by prefix."""
+    refused = getattr(request, "admin_write_refused", None)
+    if refused is None:
+        return form_class
+
+    class ShowingRefusal(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            if self.prefix == refused.prefix:
+                add_service_error(self, refused.error)
+            return cleaned
+
+    return ShowingRefusal
+
+
+class ServiceWriteAdmin(admin.ModelAdmin):
+    """A model admin whose writes are made by services.
+
+    Django's admin validates the forms, then saves (`save_model`, `save_formset`,
+    `delete_model`, `delete_queryset`) with no way back to the form. The rules are the
+    services', checked as they write, most under a row lock (versions, the card's rules, the
+    region tree, the grade standards). Checking them again in the forms' `clean` would write
+    each rule twice and still leave a gap between check and write in which another writer
+    makes the service refuse. So the admin writes once, through the service, inside
+    `refusal_shown`; a refusal (a ValidationError, or one of `refusals`) rolls the whole
+    request back, and the page is answered again from the same POST with the error added to
+    the form it belongs to (`_showing_refusal`); a refused delete comes back as a message.
+    """
+
+    # Exceptions of the services, besides ValidationError, whose text is the reason.
+    refusals: tuple[type[Exception], ...] = ()
+
+    @contextmanager
+    def refusal_shown(self, form=None):
+        """Turn a service's refusal inside the block into `WriteRefused` for `form`."""
+        prefix = form.prefix if form is not None else None
+        try:
+            yield
+        except ValidationError as error:
+            raise WriteRefused(error, prefix) from error
+        except self.refusals as error:
+            raise WriteRefused(ValidationError(str(error)), prefix) from error
+
+    @staticmethod
+    def adopt(obj, saved) -> None:
+        """The admin goes on with `obj` (inlines, log entry, redirect): make it the row that
+        a create service saved."""
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return _showing_refusal(super().get_form(request, obj, change, **kwargs), request)
+
+    def get_changelist_form(self, request, **kwargs):
+        return _showing_refusal(super().get_changelist_form(request, **kwargs), request)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            # Django runs the view in a transaction: a refusal leaves nothing written.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except WriteRefused as refused:
+            request.admin_write_refused = refused
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        try:
+            # Actions (a bulk delete and its log entries) are all or nothing, like the
+            # list_editable saves that Django already runs in a transaction.
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().changelist_view(request, extra_context)
+        except WriteRefused as refused:
+            if "_save" in request.POST:  # the list_editable rows, shown again with the error
+                request.admin_write_refused = refused
+                return super().changelist_view(request, extra_context)
+            self.message_user(request, " ".join(refused.error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except WriteRefused as refused:
+            self.message_user(request, " ".join(refused.error.messages), messages.ERROR)
+            opts = self.opts
+            return HttpResponseRedirect(
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_change",
+                    args=(object_id,),
+                    current_app=self.admin_site.name,
+                )
+            )
+
+
+class ServiceWriteInline(admin.options.InlineModelAdmin):
+    """An inline of a `ServiceWriteAdmin`: its rows show the refusals that belong to them."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = _showing_refusal(formset.form, request)
+        return formset
+
+
+# What the card services refuse besides a ValidationError: a stale card, a stale or deleted
+# contact or incident, an archived card.
+CARD_REFUSALS = (CardConflict, RecordConflict, CardArchived)
+
+
+def _save_child(instance, actor, *, expected_version: int) -> None:
     if isinstance(instance, Contact):
-        contact_save(contact=instance, actor=actor, channel=Channel.ADMIN)
+        contact_save(
+            contact=instance, actor=actor, channel=Channel.ADMIN, expected_version=expected_version
+        )
     else:
-        credit_incident_save(incident=instance, actor=actor, channel=Channel.ADMIN)
+        credit_incident_save(
+            incident=instance, actor=actor, channel=Channel.ADMIN, expected_version=expected_version
+        )
 
 
-def _delete_child(instance, actor) -> None:
+def _delete_child(instance, actor, *, expected_version: int | None = None) -> None:
     if isinstance(instance, Contact):
-        contact_delete(contact=instance, actor=actor, channel=Channel.ADMIN)
+        contact_delete(
+            contact=instance, actor=actor, channel=Channel.ADMIN, expected_version=expected_version
+        )
     else:
-        credit_incident_delete(incident=instance, actor=actor, channel=Channel.ADMIN)
+        credit_incident_delete(
+            incident=instance, actor=actor, channel=Channel.ADMIN, expected_version=expected_version
+        )
 
 
-class ArchiveHistoryAdmin(SimpleHistoryAdmin):
+def _visible_customers(request):
+    return Customer.objects.visible_to(request.user)
+
+
+class ArchiveHistoryAdmin(ServiceWriteAdmin, SimpleHistoryAdmin):
     """History pages show the channel of each change. Reverting from a historical version
-    is off: it would write past the services (no version check, no provenance)."""
+    is off: it would write past the services (no version check, no provenance). Histories
+    are scoped like the rows: `customer_lookup` leads from a row (or its historical record)
+    to its customer."""
 
     history_list_display = ["history_channel"]
+    refusals = CARD_REFUSALS
+    customer_lookup = "customer"
+
+    def in_scope(self, request, queryset):
+        """The rows of `queryset` whose customer the user may see."""
+        return queryset.filter(**{f"{self.customer_lookup}__in": _visible_customers(request)})
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        return self.in_scope(
+            request, super().get_history_queryset(request, history_manager, pk_name, object_id)
+        )
 
     def revert_disabled(self, request, obj=None):
         return True
@@ -65,12 +223,34 @@ class ArchiveHistoryAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied
+        records = self.model.history.filter(
+            **{self.opts.pk.attname: object_id, "history_id": version_id}
+        )
+        if not self.in_scope(request, records).exists():
+            raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ArchivedCardReadOnlyInline(admin.TabularInline):
+class VersionedChildForm(forms.ModelForm):
+    # The version of the contact or incident that the editor loaded, sent back with the form:
+    # a record saved or deleted by someone else in the meantime is refused by its service
+    # instead of silently overwritten. A new record has none to send.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        initial=Contact._meta.get_field("version").default,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].required = self.instance.pk is not None
+
+
+class ArchivedCardReadOnlyInline(ServiceWriteInline, admin.TabularInline):
     """An archived card keeps its contacts and incidents as they are (the services refuse
     changes); the inline says so by offering no add, change or delete."""
+
+    form = VersionedChildForm
 
     def has_add_permission(self, request, obj=None):
         return not (obj and obj.is_archived) and super().has_add_permission(request, obj)
@@ -85,18 +265,26 @@ class ArchivedCardReadOnlyInline(admin.TabularInline):
 class ContactInline(ArchivedCardReadOnlyInline):
     model = Contact
     extra = 0
-    fields = ("name", "role", "phone", "mobile", "email", "is_primary")
+    fields = ("name", "role", "phone", "mobile", "email", "is_primary", "version")
 
 
 class CreditIncidentInline(ArchivedCardReadOnlyInline):
     model = CreditIncident
     extra = 0
-    fields = ("occurred_on", "kind", "amount", "description", "resolved_on", "resolution")
+    fields = (
+        "occurred_on",
+        "kind",
+        "amount",
+        "description",
+        "resolved_on",
+        "resolution",
+        "version",
+    )
 
 
 class CustomerAdminForm(forms.ModelForm):
-    # The version the editor loaded, sent back with the form: a card saved by someone else
-    # in the meantime is refused instead of silently overwritten.
+    # The version the editor loaded, sent back with the form: card_update refuses a card
+    # saved by someone else in the meantime instead of silently overwriting it.
     version = forms.IntegerField(
         widget=forms.HiddenInput, initial=Customer._meta.get_field("version").default
     )
@@ -105,15 +293,6 @@ class CustomerAdminForm(forms.ModelForm):
         model = Customer
         # The admin builds the form's other fields from the fieldsets.
         fields = ("version",)
-
-    def clean(self):
-        cleaned = super().clean()
-        loaded = cleaned.get("version")
-        if self.instance.pk and loaded is not None and loaded != self.instance.version:
-            raise ValidationError(
-                str(CardConflict(customer=self.instance, expected_version=loaded))
-            )
-        return cleaned
 
 
 @admin.register(Customer)
@@ -124,6 +303,7 @@ class CustomerAdmin(ImportExportModelAdmin, ArchiveHistoryAdmin):
     resource_classes = [CustomerResource]
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
+    customer_lookup = "id"
     list_display = (
         "code",
         "name",
@@ -173,6 +353,11 @@ class CustomerAdmin(ImportExportModelAdmin, ArchiveHistoryAdmin):
     inlines = (ContactInline, CreditIncidentInline)
     actions = ("archive_customers", "restore_customers")
 
+    def get_queryset(self, request):
+        # The one scoping rule, as on the pages and in the API: staff who are sales staff see
+        # and edit their own customers only (also in exports and customer choices).
+        return super().get_queryset(request).visible_to(request.user)
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_archived:
             # An archived card is read-only until restored (the services refuse changes).
@@ -182,36 +367,55 @@ class CustomerAdmin(ImportExportModelAdmin, ArchiveHistoryAdmin):
         return self.readonly_fields
 
     def has_delete_permission(self, request, obj=None):
-        # Cards are archived, not deleted; only a superuser may really delete one.
-        return request.user.is_superuser
+        # Cards are archived, never deleted (deleting one would take its history, provenance
+        # and contacts with it), whoever asks.
+        return False
+
+    def has_import_permission(self, request):
+        # An import writes any card named by its code, whoever's it is: managers only.
+        return is_manager(request.user) and super().has_import_permission(request)
 
     def save_model(self, request, obj, form, change):
         card_values = {name: form.cleaned_data[name] for name in form.fields if name in CARD_FIELDS}
-        if change:
-            changes = {name: card_values[name] for name in form.changed_data if name in card_values}
-            if not changes:
-                return  # e.g. only inlines changed, or an archived (read-only) card
-            saved = card_update(
-                customer=obj,
-                changes=changes,
-                actor=request.user,
-                channel=Channel.ADMIN,
-                expected_version=form.cleaned_data["version"],
-            )
-        else:
-            saved = customer_create(data=card_values, actor=request.user, channel=Channel.ADMIN)
-        # The admin goes on with `obj` (inlines, log entry, redirect): make it the saved card.
-        obj.pk = saved.pk
+        with self.refusal_shown(form):
+            if change:
+                changes = {
+                    name: card_values[name] for name in form.changed_data if name in card_values
+                }
+                if not changes:
+                    return  # e.g. only inlines changed, or an archived (read-only) card
+                saved = card_update(
+                    customer=obj,
+                    changes=changes,
+                    actor=request.user,
+                    channel=Channel.ADMIN,
+                    expected_version=form.cleaned_data["version"],
+                )
+            else:
+                saved = customer_create(data=card_values, actor=request.user, channel=Channel.ADMIN)
+        self.adopt(obj, saved)
         obj.version = saved.version
-        obj._state.adding = False
-        obj._state.db = saved._state.db
 
     def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for deleted in formset.deleted_objects:
-            _delete_child(deleted, request.user)
-        for instance in instances:
-            _save_child(instance, request.user)
+        # Sorts the rows into new, changed and deleted ones, for the change message too.
+        formset.save(commit=False)
+        deleted = {id(obj) for obj in formset.deleted_objects}
+        saved = {id(obj) for obj in formset.new_objects}
+        saved.update(id(obj) for obj, _fields in formset.changed_objects)
+        for row in formset.forms:
+            instance = row.instance
+            if id(instance) in deleted:
+                # A row marked for deletion is not validated again: its refusal goes to the
+                # page's main form.
+                with self.refusal_shown():
+                    _delete_child(
+                        instance, request.user, expected_version=row.cleaned_data.get("version")
+                    )
+            elif id(instance) in saved:
+                with self.refusal_shown(row):
+                    _save_child(
+                        instance, request.user, expected_version=row.cleaned_data["version"]
+                    )
         formset.save_m2m()
 
     @admin.action(description=_("Archive selected customers"), permissions=["change"])
@@ -241,16 +445,7 @@ class CustomerAdmin(ImportExportModelAdmin, ArchiveHistoryAdmin):
         )
 
 
-class ChildAdminForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        customer = cleaned.get("customer")
-        if customer is not None and customer.is_archived:
-            raise ValidationError(_("An archived card cannot be changed; restore it first."))
-        return cleaned
-
-
-class ContactAdminForm(ChildAdminForm):
+class ContactAdminForm(VersionedChildForm):
     def _get_validation_exclusions(self):
         # One primary contact per customer is kept by contact_save, which demotes the old
         # primary; checking the constraint here first would refuse the switch.
@@ -260,12 +455,20 @@ class ContactAdminForm(ChildAdminForm):
 
 
 class ChildAdmin(ArchiveHistoryAdmin):
-    """Contacts and credit incidents, saved and deleted through their services; those of an
-    archived card are read-only."""
+    """Contacts and credit incidents, of the customers the user may see, saved and deleted
+    through their services; those of an archived card are read-only."""
 
-    form = ChildAdminForm
+    form = VersionedChildForm
     list_select_related = ("customer",)
     autocomplete_fields = ("customer",)
+
+    def get_queryset(self, request):
+        return self.in_scope(request, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "customer":
+            kwargs["queryset"] = _visible_customers(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         return not (obj and obj.customer.is_archived) and super().has_change_permission(
@@ -278,14 +481,17 @@ class ChildAdmin(ArchiveHistoryAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        _save_child(obj, request.user)
+        with self.refusal_shown(form):
+            _save_child(obj, request.user, expected_version=form.cleaned_data["version"])
 
     def delete_model(self, request, obj):
-        _delete_child(obj, request.user)
+        with self.refusal_shown():
+            _delete_child(obj, request.user)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            _delete_child(obj, request.user)
+            with self.refusal_shown():
+                _delete_child(obj, request.user)
 
 
 @admin.register(Contact)
@@ -297,6 +503,10 @@ class ContactAdmin(ImportExportModelAdmin, ChildAdmin):
     list_display = ("name", "customer", "role", "phone", "mobile", "email", "is_primary")
     list_filter = ("is_primary",)
     search_fields = ("name", "phone", "mobile", "email", "customer__code", "customer__name")
+
+    def has_import_permission(self, request):
+        # An import writes contacts on any card named by its code: managers only.
+        return is_manager(request.user) and super().has_import_permission(request)
 
 
 @admin.register(CreditIncident)
@@ -316,6 +526,9 @@ class FieldProvenanceAdmin(admin.ModelAdmin):
     list_select_related = ("customer", "recorded_by")
     search_fields = ("customer__code", "customer__name", "field_name")
     date_hierarchy = "recorded_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(customer__in=_visible_customers(request))
 
     def has_add_permission(self, request):
         return False

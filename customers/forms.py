@@ -5,13 +5,12 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import is_manager, salespeople
+from accounts.roles import is_manager, person_name, salespeople
+from archive_crm.forms import DateInput
 from classification.models import Route
 from customers.models import (
     CARD_FIELDS,
@@ -27,23 +26,11 @@ from customers.models import (
 DATE_FIELDS = ("founded_on", "trading_since", "planned_first_deal_on")
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        # The browser's date picker sends ISO dates whatever the page language.
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
 def _formfield(model_field, **kwargs):
     # Django 6 will assume https for a website typed without a scheme; do so already.
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"
     return model_field.formfield(**kwargs)
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 @dataclass(frozen=True)
@@ -117,7 +104,7 @@ class CustomerForm(VersionedForm):
             salesperson.queryset = (
                 salespeople() | get_user_model().objects.filter(pk=self.instance.salesperson_id)
             ).distinct()
-            salesperson.label_from_instance = _person
+            salesperson.label_from_instance = person_name
             return
         del self.fields["salesperson"]
         if self.instance.pk:
@@ -142,31 +129,6 @@ class CustomerForm(VersionedForm):
             )
             for key, names in CARD_FORM_LAYOUT.items()
         ]
-
-
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Attach a service's ValidationError to `form`: to its field when the form has the field,
-    otherwise to the whole form, named by the field's label."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    model = form._meta.model
-    for field, errors in error.error_dict.items():
-        if field in form.fields or field == NON_FIELD_ERRORS:
-            form.add_error(field, errors)
-            continue
-        try:
-            label = capfirst(model._meta.get_field(field).verbose_name)
-        except FieldDoesNotExist:
-            label = field
-        form.add_error(
-            None,
-            [
-                ValidationError("%(field)s: %(message)s", params={"field": label, "message": m})
-                for e in errors
-                for m in e.messages
-            ],
-        )
 
 
 class CustomerCreateForm(CustomerForm):

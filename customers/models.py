@@ -156,7 +156,8 @@ class Customer(models.Model):
     route = models.ForeignKey(
         "classification.Route",
         verbose_name=_("route"),
-        on_delete=models.SET_NULL,
+        # Taking a customer off a route is a card change with history: never a side effect.
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
-from accounts.roles import is_manager, salespeople
+from accounts.roles import is_manager, person_name, salespeople
 from classification.models import Region
 from customers.models import (
     CARD_FIELDS,
@@ -42,10 +42,6 @@ class CardConflict(Exception):
 
 class CardArchived(Exception):
     """Archived cards are read-only until restored."""
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def _restricted(actor) -> bool:
@@ -82,7 +78,7 @@ def _refuse_breaking_card_rules(
             errors["salesperson"] = _(
                 "%(user)s is not a member of the sales group; only sales staff can be "
                 "assigned customers."
-            ) % {"user": _person(customer.salesperson)}
+            ) % {"user": person_name(customer.salesperson)}
     if _restricted(actor) and not new:
         if "code" in fields:
             errors["code"] = _("Only a manager can change a customer's code.")
@@ -100,7 +96,7 @@ def _refuse_breaking_card_rules(
             errors["route"] = _(
                 "%(route)s is visited by %(rider)s: assign the customer to %(rider)s as well, "
                 "or choose a route of its own salesperson."
-            ) % {"route": route, "rider": _person(route.salesperson)}
+            ) % {"route": route, "rider": person_name(route.salesperson)}
     if errors:
         raise ValidationError(errors)
 

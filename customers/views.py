@@ -15,20 +15,18 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import is_manager
-from classification.lifecycle import TimeSeries, TransactionProcess, lifecycle_windows_for
-from classification.selectors import customer_lifecycle, with_lifecycle
-from classification.services.routes import card_route_summary
-from classification.views.grading import card_grade_context
-from customers.filters import CustomerFilter
-from customers.forms import (
-    ContactForm,
-    CreditIncidentForm,
-    CustomerCreateForm,
-    CustomerForm,
-    add_service_error,
+from accounts.roles import is_manager, person_name
+from archive_crm.forms import add_service_error
+from classification.lifecycle import (
+    TimeSeries,
+    TransactionProcess,
+    lifecycle_windows_for,
+    with_lifecycle,
 )
+from customers.filters import CustomerFilter
+from customers.forms import ContactForm, CreditIncidentForm, CustomerCreateForm, CustomerForm
 from customers.models import CARD_SECTIONS, SECTION_LABELS, Channel, Customer
+from customers.panels import BELOW, SUMMARY, card_panels
 from customers.resources import CustomerResource
 from customers.selectors import (
     customer_completeness,
@@ -199,6 +197,7 @@ class CardSection:
     label: str
     completeness: int
     rows: list[CardRow]
+    panels: list[str]  # rendered, from the apps above the card (customers.panels)
 
 
 def _display(customer: Customer, name: str):
@@ -220,9 +219,13 @@ def _kind(name: str) -> str:
 
 
 def customer_detail(request, pk):
+    """The card: its sections with where each value came from, contacts, credit incidents
+    and history, and the panels that the apps above the card register (classification,
+    sales), each in its place."""
     customer = customer_get_for_user(request.user, pk)
     provenance = customer_provenance(customer)
     completeness = customer_completeness(customer)
+    panels = card_panels(request, customer)
     sections = [
         CardSection(
             key,
@@ -238,6 +241,7 @@ def customer_detail(request, pk):
                 )
                 for name in fields
             ],
+            panels[key],
         )
         for key, fields in CARD_SECTIONS.items()
     ]
@@ -251,9 +255,8 @@ def customer_detail(request, pk):
             "contacts": list(customer.contacts.all()),
             "incidents": list(customer.credit_incidents.all()),
             "timeline": customer_timeline(customer),
-            "grade_card": card_grade_context(request, customer),
-            "lifecycle": customer_lifecycle(customer, windows=lifecycle_windows_for(request)),
-            "card_route": card_route_summary(request.user, customer),
+            "summary_panels": panels[SUMMARY],
+            "below_panels": panels[BELOW],
         },
     )
 
@@ -353,7 +356,7 @@ def _conflict_form(request, customer: Customer, saved: Customer) -> CustomerForm
         return form
     when = formats.date_format(timezone.localtime(latest.history_date), "DATETIME_FORMAT")
     if latest.history_user is not None:
-        who = latest.history_user.get_full_name() or latest.history_user.get_username()
+        who = person_name(latest.history_user)
         message = _(
             "Someone else saved this card first: %(user)s (%(when)s). Nothing of yours was "
             "saved. Your input is kept below, with the saved value next to each field that "

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
 
+from accounts.roles import is_manager
+from customers.models import Customer
 from dataexchange.formats import AutoEncodingCSV, EscapingCSV, EscapingXLSX, FileReadError
 from dataexchange.services import ImportReport, RowError, import_file
 from sales.models import Product, ProductCategory, SalesRecord
@@ -85,6 +87,14 @@ class SalesRecordAdmin(ExportMixin, admin.ModelAdmin):
     search_fields = ["document_no", "customer__code", "customer__name", "product__code"]
     date_hierarchy = "date"
     show_full_result_count = False  # counting millions of lines on every page is slow
+
+    def get_queryset(self, request):
+        # The one scoping rule: a salesperson made staff sees the lines of their customers.
+        # (Managers see every customer: no subquery over millions of lines for them.)
+        lines = super().get_queryset(request)
+        if is_manager(request.user):
+            return lines
+        return lines.filter(customer__in=Customer.objects.visible_to(request.user))
 
     def has_add_permission(self, request):
         return False

@@ -25,7 +25,7 @@ class OwnershipFormSerializer(serializers.ModelSerializer):
 class GradeLevelSerializer(serializers.ModelSerializer):
     class Meta:
         model = GradeLevel
-        fields = [*REFERENCE_FIELDS, "color"]
+        fields = [*REFERENCE_FIELDS, "color", "min_amount"]
 
 
 class RegionSerializer(serializers.ModelSerializer):

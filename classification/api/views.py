@@ -1,5 +1,6 @@
-"""Reference data: readable by every signed-in user, written by those whose role has the
-model permission. An entry still in use is never deleted: deactivate it instead."""
+"""Reference data: readable by every signed-in user (routes: those the user may see, as on
+the route pages), written by those whose role has the model permission, through the
+services. An entry still in use is never deleted: deactivate it instead."""
 
 from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
@@ -16,9 +17,19 @@ from classification.api.serializers import (
     RouteSerializer,
 )
 from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
+from classification.services.grading import (
+    grade_level_create,
+    grade_level_delete,
+    grade_level_update,
+)
 from classification.services.reference import reference_delete
 from classification.services.regions import region_create, region_delete, region_update
-from classification.services.routes import route_create, route_delete, route_update
+from classification.services.routes import (
+    route_create,
+    route_delete,
+    route_update,
+    routes_visible_to,
+)
 
 
 class ReferenceViewSet(viewsets.ModelViewSet):
@@ -32,6 +43,8 @@ class ReferenceViewSet(viewsets.ModelViewSet):
         try:
             self.delete_record(instance)
         except ValidationError as error:
+            if getattr(error, "code", None) != "in_use":
+                raise  # another rule refused it: 400 with the reason
             raise Conflict(" ".join(error.messages), code="in_use") from error
 
     def delete_record(self, instance):
@@ -61,7 +74,7 @@ class RegionViewSet(ReferenceViewSet):
         serializer.instance = region_create(data=serializer.validated_data, actor=self.request.user)
 
     def perform_update(self, serializer):
-        region_update(
+        serializer.instance = region_update(
             region=serializer.instance,
             changes=serializer.validated_data,
             actor=self.request.user,
@@ -72,23 +85,46 @@ class RegionViewSet(ReferenceViewSet):
 
 
 class GradeLevelViewSet(ReferenceViewSet):
+    """Grade levels are written through the grading services, which keep the grade standards
+    valid: a change that would break them is a 400 that says why."""
+
     queryset = GradeLevel.objects.all()
     serializer_class = GradeLevelSerializer
     filterset_fields = ["is_active"]
 
+    def perform_create(self, serializer):
+        serializer.instance = grade_level_create(
+            data=serializer.validated_data, actor=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = grade_level_update(
+            level=serializer.instance,
+            changes=serializer.validated_data,
+            actor=self.request.user,
+        )
+
+    def delete_record(self, instance):
+        grade_level_delete(level=instance, actor=self.request.user)
+
 
 class RouteViewSet(ReferenceViewSet):
-    """Routes are written through the route services (start point, salesperson rules)."""
+    """Routes as the route pages scope them (managers all, a salesperson the routes they ride;
+    any other route does not exist here), written through the route services (start point,
+    salesperson rules)."""
 
-    queryset = Route.objects.select_related("region", "salesperson")
     serializer_class = RouteSerializer
     filterset_fields = ["is_active", "region"]
+
+    def get_queryset(self):
+        # Counting stops groups the rows, which drops the model's ordering: give it back.
+        return routes_visible_to(self.request.user).order_by(*Route._meta.ordering)
 
     def perform_create(self, serializer):
         serializer.instance = route_create(data=serializer.validated_data, actor=self.request.user)
 
     def perform_update(self, serializer):
-        route_update(
+        serializer.instance = route_update(
             route=serializer.instance, changes=serializer.validated_data, actor=self.request.user
         )
 

@@ -11,9 +11,11 @@ This module sits above both the classification models and the card (SPEC 3): it 
 facts and writes cards through the customers services."""
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from classification.lifecycle import months_before
 from classification.models import ClassificationPolicy, GradeLevel
+from classification.services.reference import reference_delete
 from customers.models import Channel, Customer, GradeHistory
 from customers.services import GradesChanged, card_set_grade, cards_set_grades
 
@@ -335,17 +338,94 @@ def grade_standards_errors(levels: list[GradeLevel]) -> list[str]:
     return errors
 
 
+# What the classification settings page edits of each level.
+GRADE_STANDARD_FIELDS = ("name", "name_en", "order", "color", "min_amount")
+
+
 def classification_settings_save(*, levels: list[GradeLevel], policy: ClassificationPolicy) -> None:
-    """Save the grade standards and the policy's windows together, all or nothing, after
-    `grade_standards_errors` and each model's own validation. Grades change only at the next
-    regrade."""
-    errors = grade_standards_errors(levels)
-    if errors:
-        raise ValidationError(errors)
+    """Save the grade standards (`GRADE_STANDARD_FIELDS` of each given level) and the policy's
+    windows together, all or nothing, after each model's own validation and
+    `grade_standards_errors` over every level as it would be afterwards (the levels are
+    locked meanwhile, so a level changed or added by someone else in between is checked
+    too, and its other columns stay as they are). Grades change only at the next regrade."""
     for level in levels:
         level.full_clean()
     policy.full_clean()
     with transaction.atomic():
+        after = _locked_levels()
         for level in levels:
-            level.save()
+            if level.pk not in after:
+                raise ValidationError(
+                    _("This grade level was deleted by someone else."), code="deleted"
+                )
+            for name in GRADE_STANDARD_FIELDS:
+                setattr(after[level.pk], name, getattr(level, name))
+        errors = grade_standards_errors(list(after.values()))
+        if errors:
+            raise ValidationError(errors)
+        for level in levels:
+            after[level.pk].save(update_fields=GRADE_STANDARD_FIELDS)
         policy.save()
+
+
+GRADE_LEVEL_FIELDS = ("code", "name", "name_en", "order", "is_active", "color", "min_amount")
+
+
+def _locked_levels() -> dict[int, GradeLevel]:
+    """Every level by pk, locked until the transaction ends: changes to the standards run one
+    after the other, so two changes cannot each pass the check and together break it."""
+    return {level.pk: level for level in GradeLevel.objects.select_for_update().order_by("pk")}
+
+
+def _refuse_invalid_standards(levels: list[GradeLevel]) -> None:
+    errors = grade_standards_errors(levels)
+    if errors:
+        raise ValidationError([ValidationError(error, code="grade_standards") for error in errors])
+
+
+def grade_level_create(*, data: Mapping[str, Any], actor) -> GradeLevel:
+    """A new grade level, saved only when the standards with it are still valid
+    (`grade_standards_errors`); otherwise a ValidationError says what is wrong."""
+    unknown = set(data) - set(GRADE_LEVEL_FIELDS)
+    if unknown:
+        raise ValueError(f"Not grade level fields: {sorted(unknown)}")
+    level = GradeLevel(**data)
+    level.full_clean()
+    with transaction.atomic():
+        _refuse_invalid_standards([*_locked_levels().values(), level])
+        level.save()
+    return level
+
+
+def grade_level_update(*, level: GradeLevel, changes: Mapping[str, Any], actor) -> GradeLevel:
+    """Change a grade level's fields, when the standards as they would be afterwards (every
+    level, this one changed) are still valid (`grade_standards_errors`); otherwise a
+    ValidationError says what is wrong and nothing is saved. Only the given columns are
+    written. Returns the level as saved."""
+    unknown = set(changes) - set(GRADE_LEVEL_FIELDS)
+    if unknown:
+        raise ValueError(f"Not grade level fields: {sorted(unknown)}")
+    with transaction.atomic():
+        levels = _locked_levels()
+        current = levels.get(level.pk)
+        if current is None:
+            raise ValidationError(
+                _("This grade level was deleted by someone else."), code="deleted"
+            )
+        for name, value in changes.items():
+            setattr(current, name, value)
+        current.full_clean()
+        _refuse_invalid_standards(list(levels.values()))
+        current.save(update_fields=list(changes))
+    return current
+
+
+def grade_level_delete(*, level: GradeLevel, actor) -> None:
+    """Delete a grade level, when the standards without it are still valid
+    (`grade_standards_errors`) and nothing uses it (`reference_delete`: deactivate a level in
+    use instead); otherwise a ValidationError says why and nothing is deleted."""
+    with transaction.atomic():
+        levels = _locked_levels()
+        levels.pop(level.pk, None)
+        _refuse_invalid_standards(list(levels.values()))
+        reference_delete(instance=level)

@@ -18,7 +18,7 @@ REGION_FIELDS = ("code", "name", "name_en", "parent", "order", "is_active")
 
 
 def _refuse_cycle(region: Region) -> None:
-    if region.pk is None or region.parent_id is None:
+    if region.parent_id is None:
         return
     if region.parent_id in Region.objects.subtree_ids(region):
         raise ValidationError(
@@ -33,31 +33,37 @@ def _refuse_cycle(region: Region) -> None:
         )
 
 
-def _save(region: Region) -> Region:
-    region.full_clean()
-    with transaction.atomic():
-        _refuse_cycle(region)
-        region.save()
-    return region
-
-
 def region_create(*, data: Mapping[str, Any], actor) -> Region:
     """A new region, at the top or under a parent."""
     unknown = set(data) - set(REGION_FIELDS)
     if unknown:
         raise ValueError(f"Not region fields: {sorted(unknown)}")
-    return _save(Region(**data))
+    region = Region(**data)
+    region.full_clean()
+    # A new region has no sub-regions yet, so no parent can put it below itself.
+    region.save()
+    return region
 
 
 def region_update(*, region: Region, changes: Mapping[str, Any], actor) -> Region:
     """Change a region, including its parent: moving a region under itself or one of its
-    descendants is refused with a ValidationError on `parent`."""
+    descendants is refused with a ValidationError on `parent`. The changes are applied to the
+    saved row, locked, and only their columns are written; a move locks the whole tree first,
+    so that two moves made at the same time cannot each pass the check and together close a
+    cycle. Returns the region as saved."""
     unknown = set(changes) - set(REGION_FIELDS)
     if unknown:
         raise ValueError(f"Not region fields: {sorted(unknown)}")
-    for name, value in changes.items():
-        setattr(region, name, value)
-    return _save(region)
+    with transaction.atomic():
+        if "parent" in changes:
+            list(Region.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+        current = Region.objects.select_for_update().get(pk=region.pk)
+        for name, value in changes.items():
+            setattr(current, name, value)
+        current.full_clean()
+        _refuse_cycle(current)
+        current.save(update_fields=list(changes))
+    return current
 
 
 def region_move(*, region: Region, parent: Region | None, actor) -> Region:

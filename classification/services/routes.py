@@ -81,7 +81,8 @@ def route_create(*, data: Mapping[str, Any], actor) -> Route:
 
 
 def route_update(*, route: Route, changes: Mapping[str, Any], actor) -> Route:
-    """Change a route's fields under the same rules as `route_create`. A customer on a route
+    """Change a route's fields under the same rules as `route_create`, saving only those
+    (the row locked meanwhile); returns the route as saved. A customer on a route
     is the customer of the salesperson who rides it, so giving the route to another
     salesperson hands its stops over too: each stop's card is reassigned through the card's
     update door (in its history), all or nothing."""
@@ -89,16 +90,16 @@ def route_update(*, route: Route, changes: Mapping[str, Any], actor) -> Route:
     if unknown:
         raise ValueError(f"Not route fields: {sorted(unknown)}")
     with transaction.atomic():
-        rider = _lock(route).salesperson_id
+        route = _lock(route)
         handed_over = (
             "salesperson" in changes
             and changes["salesperson"] is not None
-            and _raw_pk(changes["salesperson"]) != rider
+            and _raw_pk(changes["salesperson"]) != route.salesperson_id
         )
         for name, value in changes.items():
             setattr(route, name, value)
         _validate_route(route)
-        route.save()
+        route.save(update_fields=list(changes))
         if handed_over:
             for customer in Customer.objects.filter(route=route).exclude(
                 salesperson=route.salesperson
@@ -118,9 +119,11 @@ def _raw_pk(value):
 
 
 def route_delete(*, route: Route, actor) -> None:
-    """Delete a route nobody uses. Deleting a route would silently take its customers off it
-    (the card's link is SET_NULL), so a route with customers is refused: deactivate it."""
+    """Delete a route nobody uses. Taking customers off a route is a card change, recorded in
+    each card's history, so a route with customers is refused here (deactivate it instead);
+    the database refuses it too (`PROTECT`), whoever deletes."""
     with transaction.atomic():
+        route = _lock(route)
         used = Customer.objects.filter(route=route).count()
         if used:
             raise ValidationError(

@@ -18,6 +18,7 @@ from django_tasks import TaskResultStatus
 from accounts.roles import is_manager, manager_required
 from classification.models import ClassificationPolicy, GradeLevel
 from classification.services.grading import (
+    GRADE_STANDARD_FIELDS,
     classification_settings_save,
     customer_grade_history,
     grade_pin,
@@ -44,7 +45,7 @@ class GradeLevelForm(forms.ModelForm):
 
     class Meta:
         model = GradeLevel
-        fields = ("name", "name_en", "order", "color", "min_amount")
+        fields = GRADE_STANDARD_FIELDS
 
 
 class BaseGradeLevelFormSet(BaseModelFormSet):

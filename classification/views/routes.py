@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.roles import SALES, is_manager, manager_required, salespeople
+from accounts.roles import SALES, is_manager, manager_required, person_name, salespeople
+from archive_crm.forms import DateInput, add_service_error
 from classification.models import Region, Route
 from classification.services.regions import (
     REGION_FIELDS,
@@ -39,14 +40,8 @@ from classification.services.routes import (
     route_update,
     routes_visible_to,
 )
-from customers.forms import DateInput, add_service_error
 from customers.selectors import customer_get_for_user
 from customers.services import CardArchived, CardConflict
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
-
 
 # Forms -------------------------------------------------------------------------------------
 
@@ -61,7 +56,7 @@ class RouteForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         salesperson = self.fields["salesperson"]
         salesperson.queryset = salespeople()
-        salesperson.label_from_instance = _person
+        salesperson.label_from_instance = person_name
         self.fields["region"].queryset = Region.objects.order_by("code")
 
 

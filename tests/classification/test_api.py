@@ -92,8 +92,9 @@ def test_route_list_query_count_does_not_depend_on_page_size(
     for n in range(4):
         RouteFactory(code=f"RT{n}", salesperson=salesperson)
     client = as_user(salesperson)
-    # token and user, count, the page with region and salesperson joined
-    with django_assert_num_queries(3):
+    # token and user, the user's roles (which routes they see), count, the page with region
+    # and salesperson joined
+    with django_assert_num_queries(4):
         response = client.get("/api/v1/routes/", {"page_size": page_size})
     assert len(response.json()["results"]) == min(4, page_size)
 
@@ -113,7 +114,7 @@ def test_anonymous_is_refused(path):
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_sales_staff_cannot_write_reference_data(salesperson, path):
-    RouteFactory(code="RT1", region=RegionFactory(code="GD"))
+    RouteFactory(code="RT1", region=RegionFactory(code="GD"), salesperson=salesperson)
     client = as_user(salesperson)
     before = client.get(path).json()
     first = before["results"][0]["id"]
@@ -219,3 +220,79 @@ def test_region_with_sub_regions_is_not_deleted(admin_user):
     assert response.status_code == 409
     assert "regions" in response.json()["detail"]
     assert Region.objects.filter(pk=province.pk).exists()
+
+
+def test_a_salesperson_reads_only_the_routes_they_ride(salesperson, other_salesperson):
+    RouteFactory(code="OWN", salesperson=salesperson)
+    other = RouteFactory(code="OTHER", salesperson=other_salesperson)
+    RouteFactory(code="NOBODY")
+    client = as_user(salesperson)
+
+    body = client.get("/api/v1/routes/").json()
+
+    assert [item["code"] for item in body["results"]] == ["OWN"]
+    assert client.get(f"/api/v1/routes/{other.pk}/").status_code == 404
+
+
+def test_a_manager_reads_every_route(manager, salesperson):
+    RouteFactory(code="OWN", salesperson=salesperson)
+    route = RouteFactory(code="NOBODY")
+    client = as_user(manager)
+
+    body = client.get("/api/v1/routes/").json()
+
+    assert [item["code"] for item in body["results"]] == ["NOBODY", "OWN"]
+    assert client.get(f"/api/v1/routes/{route.pk}/").json()["code"] == "NOBODY"
+
+
+def test_deactivating_the_level_starting_at_0_is_refused_with_the_reason(manager):
+    scattered = GradeLevel.objects.get(code="scattered")
+
+    response = as_user(manager).patch(
+        f"/api/v1/grade-levels/{scattered.pk}/", {"is_active": False}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": [
+            "The lowest grade “一般客户” must start at 0, so that every customer "
+            "with sales in the window gets a grade (it is 50000.00)."
+        ]
+    }
+    scattered.refresh_from_db()
+    assert scattered.is_active is True
+
+
+def test_grade_levels_are_changed_when_the_standards_stay_valid(manager):
+    general = GradeLevel.objects.get(code="general")
+
+    response = as_user(manager).patch(
+        f"/api/v1/grade-levels/{general.pk}/", {"min_amount": "80000.00"}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["min_amount"] == "80000.00"
+    general.refresh_from_db()
+    assert general.min_amount == 80000
+
+
+def test_a_new_level_breaking_the_order_of_the_minimums_is_refused(manager):
+    response = as_user(manager).post(
+        "/api/v1/grade-levels/",
+        {"code": "vip", "name": "VIP", "order": 4, "min_amount": "1000000"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "must need less than" in response.json()["detail"][0]
+    assert not GradeLevel.objects.filter(code="vip").exists()
+
+
+def test_deleting_the_level_starting_at_0_is_refused_with_the_reason(admin_user):
+    scattered = GradeLevel.objects.get(code="scattered")
+
+    response = as_user(admin_user).delete(f"/api/v1/grade-levels/{scattered.pk}/")
+
+    assert response.status_code == 400
+    assert "must start at 0" in response.json()["detail"][0]
+    assert GradeLevel.objects.filter(pk=scattered.pk).exists()

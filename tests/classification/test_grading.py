@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from classification.models import ClassificationPolicy, GradeLevel
 from classification.services.grading import (
+    classification_settings_save,
     grade_on,
     grade_pin,
     grade_unpin,
@@ -355,3 +356,19 @@ def test_command_applies_the_regrade_as_the_given_user(mixed, manager):
     records = Customer.history.filter(history_channel=Channel.REGRADE)
     assert records.count() == 4
     assert set(records.values_list("history_user", flat=True)) == {manager.pk}
+
+
+def test_saving_the_standards_checks_every_level_and_keeps_columns_the_page_does_not_edit():
+    levels = list(GradeLevel.objects.order_by("order"))
+    # Another manager deactivated a level after the page was read; the page knows nothing of
+    # it and must not put it back.
+    GradeLevel.objects.filter(pk=levels[0].pk).update(is_active=False)
+    levels[0].name = "大客户"
+    classification_settings_save(levels=levels, policy=ClassificationPolicy.current())
+    saved = GradeLevel.objects.get(pk=levels[0].pk)
+    assert (saved.name, saved.is_active) == ("大客户", False)
+
+    # A level added meanwhile takes part in the check: its minimum clashes with the page's.
+    GradeLevel.objects.create(code="new", name="新", order=9, min_amount=Decimal("5"))
+    with pytest.raises(ValidationError, match="must start at 0"):
+        classification_settings_save(levels=levels, policy=ClassificationPolicy.current())

@@ -9,9 +9,13 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from classification.lifecycle import LifecycleWindows, months_before
+from classification.lifecycle import (
+    LifecycleWindows,
+    customer_lifecycle,
+    months_before,
+    with_lifecycle,
+)
 from classification.models import ClassificationPolicy
-from classification.selectors import customer_lifecycle, with_lifecycle
 from customers.models import Customer
 from tests.customers.factories import CustomerFactory
 

@@ -198,7 +198,7 @@ def independent_lengths(route, current_codes, proposed_codes):
 
 
 def test_preview_proposes_a_shorter_order_with_exact_distances(route):
-    route_update(
+    route = route_update(
         route=route,
         changes={"start_latitude": Decimal("22.5"), "start_longitude": Decimal("114.0")},
         actor=None,
@@ -217,7 +217,7 @@ def test_preview_proposes_a_shorter_order_with_exact_distances(route):
 
 
 def test_preview_never_proposes_a_longer_route_than_an_already_good_one(route):
-    route_update(
+    route = route_update(
         route=route,
         changes={"start_latitude": Decimal("22.5"), "start_longitude": Decimal("114.0")},
         actor=None,
@@ -244,7 +244,7 @@ def test_without_a_start_point_the_first_stop_is_the_start(route):
 
 
 def test_customers_without_coordinates_keep_their_order_at_the_end(route):
-    route_update(
+    route = route_update(
         route=route,
         changes={"start_latitude": Decimal("22.5"), "start_longitude": Decimal("114.0")},
         actor=None,
@@ -260,7 +260,7 @@ def test_customers_without_coordinates_keep_their_order_at_the_end(route):
 
 
 def test_apply_writes_exactly_the_preview_order(route, manager):
-    route_update(
+    route = route_update(
         route=route,
         changes={"start_latitude": Decimal("22.5"), "start_longitude": Decimal("114.0")},
         actor=None,

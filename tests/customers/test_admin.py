@@ -4,6 +4,7 @@ services (history with user and channel "admin"), imports included."""
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from classification.models import CustomerType, GradeLevel, OwnershipForm
@@ -227,16 +228,21 @@ def test_archive_and_restore_actions_go_through_the_services(admin_client, admin
     assert first.history.first().history_user == admin_user
 
 
-def test_staff_who_are_not_superusers_cannot_delete_a_customer(client):
-    staff = UserFactory(is_staff=True)
-    staff.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="customers",
-            codename__in=["view_customer", "change_customer", "delete_customer"],
-        )
+@pytest.fixture
+def staff_manager(db):
+    """A manager made staff, with the permission to delete customers on top of the role's."""
+    user = UserFactory(username="staff-manager", role="manager", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="customers", codename="delete_customer")
     )
+    return user
+
+
+@pytest.mark.parametrize("user", ["admin_user", "staff_manager"])
+def test_nobody_can_delete_a_card_in_the_admin_only_archive_it(client, request, user):
+    client.force_login(request.getfixturevalue(user))
     customer = CustomerFactory()
-    client.force_login(staff)
+    ContactFactory(customer=customer)
 
     assert client.get(admin_url(Customer, "change", customer.pk)).status_code == 200
     assert client.get(admin_url(Customer, "delete", customer.pk)).status_code == 403
@@ -247,16 +253,13 @@ def test_staff_who_are_not_superusers_cannot_delete_a_customer(client):
     actions = dict(changelist.context["action_form"].fields["action"].choices)
     assert "delete_selected" not in actions
     assert "archive_customers" in actions
+    response = client.post(
+        admin_url(Customer, "changelist"),
+        {"action": "delete_selected", "_selected_action": [customer.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
     assert Customer.objects.filter(pk=customer.pk).exists()
-
-
-def test_a_superuser_gets_the_delete_confirmation_page(admin_client):
-    customer = CustomerFactory()
-
-    response = admin_client.get(admin_url(Customer, "delete", customer.pk))
-
-    assert response.status_code == 200
-    assert "Are you sure" in response.content.decode()
+    assert customer.contacts.count() == 1
 
 
 def test_reverting_from_history_is_disabled(admin_client):
@@ -382,3 +385,224 @@ def test_making_another_contact_primary_in_the_admin_demotes_the_first(admin_cli
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.is_primary, second.is_primary) == (False, True)
+
+
+# Versions of contacts and incidents ---------------------------------------------------------
+
+
+@pytest.fixture
+def other_admin_client(db):
+    """A second superuser in a browser of their own."""
+    client = Client()
+    client.force_login(UserFactory(username="admin2", is_superuser=True, is_staff=True))
+    return client
+
+
+@pytest.mark.parametrize(
+    ("factory", "field"), [(ContactFactory, "name"), (CreditIncidentFactory, "description")]
+)
+def test_two_admins_edit_the_same_record_and_the_second_save_is_refused(
+    admin_client, other_admin_client, factory, field
+):
+    record = factory()
+    url = admin_url(type(record), "change", record.pk)
+    first = form_data(admin_client.get(url))
+    second = form_data(other_admin_client.get(url))
+    first.update({field: "第一位的修改", "_save": "Save"})
+    second.update({field: "第二位的修改", "_save": "Save"})
+
+    assert admin_client.post(url, first).status_code == 302
+    response = other_admin_client.post(url, second)
+
+    assert response.status_code == 200
+    assert "was changed by someone else" in str(response.context["adminform"].form.errors)
+    record.refresh_from_db()
+    assert (getattr(record, field), record.version) == ("第一位的修改", 2)
+
+
+def test_a_stale_inline_contact_is_refused_and_takes_the_card_edit_back_with_it(
+    admin_client, other_admin_client
+):
+    customer = CustomerFactory(name="旧名称")
+    contact = ContactFactory(customer=customer, name="王伟", phone="13800000000")
+    url = admin_url(Customer, "change", customer.pk)
+    first = form_data(admin_client.get(url))
+    second = form_data(other_admin_client.get(url))
+    first.update({"contacts-0-name": "王伟强", "_save": "Save"})
+    second.update({"contacts-0-phone": "13900000000", "name": "新名称", "_save": "Save"})
+
+    assert admin_client.post(url, first).status_code == 302
+    response = other_admin_client.post(url, second)
+
+    assert response.status_code == 200
+    row = response.context["inline_admin_formsets"][0].formset.forms[0]
+    assert "This contact was changed by someone else" in str(row.non_field_errors())
+    contact.refresh_from_db()
+    customer.refresh_from_db()
+    assert (contact.name, contact.phone, contact.version) == ("王伟强", "13800000000", 2)
+    assert (customer.name, customer.version) == ("旧名称", 1)
+
+
+def test_deleting_an_inline_contact_that_changed_meanwhile_is_refused(
+    admin_client, other_admin_client
+):
+    customer = CustomerFactory()
+    contact = ContactFactory(customer=customer, name="王伟")
+    url = admin_url(Customer, "change", customer.pk)
+    first = form_data(admin_client.get(url))
+    second = form_data(other_admin_client.get(url))
+    first.update({"contacts-0-name": "王伟强", "_save": "Save"})
+    second.update({"contacts-0-DELETE": "on", "_save": "Save"})
+
+    assert admin_client.post(url, first).status_code == 302
+    response = other_admin_client.post(url, second)
+
+    assert response.status_code == 200
+    assert "This contact was changed by someone else" in str(
+        response.context["adminform"].form.non_field_errors()
+    )
+    contact.refresh_from_db()
+    assert (contact.name, contact.version) == ("王伟强", 2)
+
+
+# The card's rules ---------------------------------------------------------------------------
+
+
+def _route_elsewhere(customer, salesperson, other_salesperson):
+    return {"route": RouteFactory(region=RegionFactory()).pk}
+
+
+def _route_of_another_salesperson(customer, salesperson, other_salesperson):
+    return {"route": RouteFactory(region=customer.region, salesperson=other_salesperson).pk}
+
+
+def _salesperson_outside_the_sales_group(customer, salesperson, other_salesperson):
+    return {"salesperson": UserFactory(username="clerk").pk}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (_route_elsewhere, "route", "Only customers of the route's region"),
+        (_route_of_another_salesperson, "route", "is visited by"),
+        (_salesperson_outside_the_sales_group, "salesperson", "is not a member of the sales"),
+    ],
+)
+def test_a_card_edit_breaking_the_cards_rules_is_shown_on_the_form_and_saves_nothing(
+    admin_client, salesperson, other_salesperson, change, field, message
+):
+    customer = CustomerFactory(name="旧名称", salesperson=salesperson)
+    url = admin_url(Customer, "change", customer.pk)
+    data = form_data(admin_client.get(url))
+    data.update(name="新名称", _save="Save", **change(customer, salesperson, other_salesperson))
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == [field]
+    assert message in errors[field][0]
+    customer.refresh_from_db()
+    assert (customer.name, customer.route, customer.salesperson, customer.version) == (
+        "旧名称",
+        None,
+        salesperson,
+        1,
+    )
+
+
+def test_a_new_card_breaking_the_cards_rules_is_shown_on_the_form_and_not_created(
+    admin_client,
+):
+    data = form_data(admin_client.get(admin_url(Customer, "add")))
+    data.update(code="A001", name="新客户", salesperson=UserFactory().pk, _save="Save")
+
+    response = admin_client.post(admin_url(Customer, "add"), data)
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["salesperson"]
+    assert not Customer.objects.filter(code="A001").exists()
+
+
+# Scoping ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_sales_client(client, salesperson):
+    """A salesperson made staff: the sales role's permissions on customers, in the admin."""
+    salesperson.is_staff = True
+    salesperson.save(update_fields=["is_staff"])
+    client.force_login(salesperson)
+    return client
+
+
+def test_a_staff_salesperson_sees_and_edits_only_their_own_customers_in_the_admin(
+    staff_sales_client, salesperson, other_salesperson
+):
+    own = CustomerFactory(code="OWN", salesperson=salesperson)
+    other = CustomerFactory(code="OTHER", name="别人的客户", salesperson=other_salesperson)
+
+    changelist = staff_sales_client.get(admin_url(Customer, "changelist"))
+    assert [c.code for c in changelist.context["cl"].result_list] == ["OWN"]
+    assert staff_sales_client.get(admin_url(Customer, "change", own.pk)).status_code == 200
+    assert staff_sales_client.get(admin_url(Customer, "change", other.pk)).status_code == 302
+    assert staff_sales_client.get(admin_url(Customer, "history", other.pk)).status_code == 404
+    history_id = other.history.get().history_id
+    history_url = reverse("admin:customers_customer_simple_history", args=[other.pk, history_id])
+    assert staff_sales_client.get(history_url).status_code == 404
+    response = staff_sales_client.post(
+        admin_url(Customer, "change", other.pk), {"name": "改了", "version": 1, "_save": "Save"}
+    )
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert (other.name, other.version) == ("别人的客户", 1)
+    assert staff_sales_client.get(admin_url(Customer, "import")).status_code == 403
+
+
+def test_a_staff_salesperson_is_offered_only_their_own_customers_for_a_contact(
+    staff_sales_client, salesperson, other_salesperson
+):
+    own = CustomerFactory(code="OWN", salesperson=salesperson)
+    other = CustomerFactory(code="OTHER", salesperson=other_salesperson)
+
+    response = staff_sales_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "customers", "model_name": "contact", "field_name": "customer"},
+    )
+    assert [item["id"] for item in response.json()["results"]] == [str(own.pk)]
+    response = staff_sales_client.post(
+        admin_url(Contact, "add"), {"customer": other.pk, "name": "王伟", "_save": "Save"}
+    )
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["customer"]
+    assert not Contact.objects.exists()
+
+
+def test_a_staff_salesperson_sees_only_the_contacts_and_incidents_of_their_customers(
+    staff_sales_client, salesperson, other_salesperson
+):
+    own = CustomerFactory(salesperson=salesperson)
+    other = CustomerFactory(salesperson=other_salesperson)
+    mine, theirs = ContactFactory(customer=own), ContactFactory(customer=other)
+    my_incident = CreditIncidentFactory(customer=own)
+    their_incident = CreditIncidentFactory(customer=other)
+
+    for model, visible, hidden in (
+        (Contact, mine, theirs),
+        (CreditIncident, my_incident, their_incident),
+    ):
+        changelist = staff_sales_client.get(admin_url(model, "changelist"))
+        assert [row.pk for row in changelist.context["cl"].result_list] == [visible.pk]
+        assert staff_sales_client.get(admin_url(model, "change", visible.pk)).status_code == 200
+        assert staff_sales_client.get(admin_url(model, "change", hidden.pk)).status_code == 302
+        assert staff_sales_client.get(admin_url(model, "history", hidden.pk)).status_code == 404
+    for customer in (own, other):
+        card_update(
+            customer=customer,
+            changes={"phone": "020-1"},
+            actor=None,
+            channel=Channel.IMPORT,
+            expected_version=1,
+        )
+    provenance = staff_sales_client.get(admin_url(FieldProvenance, "changelist"))
+    assert [row.customer_id for row in provenance.context["cl"].result_list] == [own.pk]

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -566,3 +567,19 @@ def test_the_api_duplicate_warning_shows_nothing_of_a_colleagues_card(
     assert response.json()["duplicates"] == [
         {"matches": ["phone"], "in_scope": False, "code": None, "name": None}
     ]
+
+
+def test_no_path_takes_customers_off_a_route_by_deleting_it(
+    manager, admin_user, salesperson, region
+):
+    route = RouteFactory(region=region, salesperson=salesperson)
+    customer = CustomerFactory(salesperson=salesperson, region=region)
+    route_add_customer(route=route, customer=customer, actor=manager)
+
+    with pytest.raises(ProtectedError), transaction.atomic():
+        route.delete()
+    response = api(admin_user).delete(f"/api/v1/routes/{route.pk}/")
+    assert response.status_code == 409
+
+    customer.refresh_from_db()
+    assert (customer.route, customer.version) == (route, 2)

@@ -246,3 +246,17 @@ def test_an_admin_deletion_whose_sale_date_refresh_fails_deletes_nothing(admin_c
             {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"},
         )
     assert SalesRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_a_staff_salesperson_sees_only_the_sales_lines_of_their_customers(client, salesperson):
+
+    salesperson.is_staff = True
+    salesperson.save()
+    salesperson.user_permissions.add(Permission.objects.get(codename="view_salesrecord"))
+    mine = SalesRecordFactory(customer=CustomerFactory(salesperson=salesperson))
+    theirs = SalesRecordFactory()
+    client.force_login(salesperson)
+    response = client.get("/admin/sales/salesrecord/")
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [mine]
+    assert client.get(f"/admin/sales/salesrecord/{theirs.pk}/change/").status_code == 302
