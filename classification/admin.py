@@ -3,6 +3,7 @@ refusals are shown on the page (`ServiceWriteAdmin`)."""
 
 from django.contrib import admin
 
+from archive_crm.admin import ServiceWriteAdmin
 from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
 from classification.services.grading import (
     grade_level_create,
@@ -17,7 +18,6 @@ from classification.services.routes import (
     route_update,
     routes_visible_to,
 )
-from customers.admin import ServiceWriteAdmin
 
 REFERENCE_DISPLAY = ("code", "name", "name_en", "order", "is_active")
 
