@@ -1,17 +1,37 @@
 """Form pieces shared by the pages of every app: the date picker, and the way a service's
 refusal lands on the form the user filled in."""
 
+import datetime
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.utils.text import capfirst
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker, which sends ISO dates whatever the page language. A date
+    the form refused as typed (2026-02-30) comes back as text, so that the person sees and
+    corrects what they typed: a date picker cannot show a date that does not exist."""
+
     input_type = "date"
 
     def __init__(self, attrs=None):
-        # The browser's date picker sends ISO dates whatever the page language.
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if isinstance(value, str) and value and not _is_iso_date(value):
+            context["widget"]["type"] = "text"
+            context["widget"]["attrs"].setdefault("placeholder", "YYYY-MM-DD")
+        return context
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:

@@ -179,6 +179,10 @@ SPECTACULAR_SETTINGS = {
 # work to a worker process.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
+# New cards typed without a code are numbered PREFIX + a zero-padded number (KH00001, ...).
+CUSTOMER_CODE_PREFIX = env.str("CUSTOMER_CODE_PREFIX", default="KH")
+CUSTOMER_CODE_WIDTH = env.int("CUSTOMER_CODE_WIDTH", default=5)
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 

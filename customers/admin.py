@@ -174,6 +174,12 @@ class CustomerAdminForm(forms.ModelForm):
         # The admin builds the form's other fields from the fieldsets.
         fields = ("version",)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None and "code" in self.fields:
+            # A new card typed without a code is numbered by `customer_create`.
+            self.fields["code"].required = False
+
 
 @admin.register(Customer)
 class CustomerAdmin(ImportExportModelAdmin, ArchiveHistoryAdmin):

@@ -136,6 +136,13 @@ class CustomerCreateForm(CustomerForm):
         label=_("Save anyway: this is not one of the customers listed above"), required=False
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A new card typed without a code is numbered by `customer_create`.
+        code = self.fields["code"]
+        code.required = False
+        code.help_text = _("Leave it empty to have the card numbered automatically.")
+
 
 class ContactForm(VersionedForm):
     class Meta:

@@ -41,6 +41,21 @@ class HistoricalCardChange(models.Model):
         abstract = True
 
 
+class CodeSequence(models.Model):
+    """The last number given to an automatically numbered card, per code prefix (see
+    `customers.services.customer_code_next`)."""
+
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    last_number = models.PositiveBigIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("customer code sequence")
+        verbose_name_plural = _("customer code sequences")
+
+    def __str__(self):
+        return f"{self.prefix}{self.last_number}"
+
+
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CustomerQuerySet":
         """The one scoping rule: managers and admins see every customer, sales staff see the
@@ -312,6 +327,7 @@ class Customer(models.Model):
                 fields=["credit_code"],
                 condition=~models.Q(credit_code=""),
                 name="customer_credit_code_unique",
+                violation_error_code="credit_code_taken",
                 violation_error_message=_("Another customer has this credit code."),
             ),
         ]

@@ -2,12 +2,15 @@
 `customer_create` for a new card): it validates, refuses a stale version, records the
 history with user and channel, and keeps each field's provenance."""
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connections, models, router, transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
@@ -17,12 +20,14 @@ from classification.models import Region
 from customers.models import (
     CARD_FIELDS,
     Channel,
+    CodeSequence,
     Contact,
     CreditIncident,
     Customer,
     FieldProvenance,
     GradeHistory,
 )
+from customers.validators import normalize_credit_code
 
 
 class CardConflict(Exception):
@@ -179,6 +184,7 @@ def _new_card(*, data: Mapping[str, Any], actor, validate_unique: bool = True, s
     unknown = set(data) - set(CARD_FIELDS)
     if unknown:
         raise ValueError(f"Not card fields: {sorted(unknown)}")
+    data = _normalized(data)
     if _restricted(actor):
         if _raw(data.get("salesperson")) not in (None, actor.pk):
             raise ValidationError(
@@ -186,13 +192,46 @@ def _new_card(*, data: Mapping[str, Any], actor, validate_unique: bool = True, s
             )
         data = {**data, "salesperson": actor}
     customer = Customer(**data)
-    customer.full_clean(
+    _validated(
+        customer,
         exclude=_loaded_references(data),
         validate_unique=validate_unique,
         validate_constraints=validate_unique,
     )
     _refuse_breaking_card_rules(customer, fields=data, actor=actor, new=True, sales_ids=sales_ids)
     return customer, data
+
+
+def customer_code_next() -> str:
+    """The next free automatic customer code: `CUSTOMER_CODE_PREFIX` and a number padded to
+    `CUSTOMER_CODE_WIDTH` digits (KH00001, KH00002, ...), skipping codes already typed by
+    hand. The sequence row stays locked until the caller's transaction ends, so concurrent
+    creations take different numbers; the first use continues after the highest code of
+    that shape already in the archive. Call it inside a transaction."""
+    prefix, width = settings.CUSTOMER_CODE_PREFIX, settings.CUSTOMER_CODE_WIDTH
+    sequence = CodeSequence.objects.select_for_update().filter(prefix=prefix).first()
+    if sequence is None:
+        highest = (
+            Customer.objects.filter(code__regex=rf"^{re.escape(prefix)}[0-9]+$")
+            .annotate(length=Length("code"))
+            .order_by("-length", "-code")
+            .values_list("code", flat=True)
+            .first()
+        )
+        CodeSequence.objects.get_or_create(
+            prefix=prefix,
+            defaults={"last_number": int(highest[len(prefix) :]) if highest else 0},
+        )
+        sequence = CodeSequence.objects.select_for_update().get(prefix=prefix)
+    number = sequence.last_number
+    while True:
+        number += 1
+        code = f"{prefix}{number:0{width}d}"
+        if not Customer.objects.filter(code=code).exists():
+            break
+    sequence.last_number = number
+    sequence.save(update_fields=["last_number"])
+    return code
 
 
 def customer_create(
@@ -204,9 +243,12 @@ def customer_create(
     verified: bool | None = None,
 ) -> Customer:
     """Create a card from card fields (`CARD_FIELDS`); history and provenance start here.
-    The card's rules are `_new_card`'s."""
-    customer, data = _new_card(data=data, actor=actor)
+    A card given no code is numbered (`customer_code_next`). The card's rules are
+    `_new_card`'s."""
     with transaction.atomic():
+        if not (data.get("code") or "").strip():
+            data = {**data, "code": customer_code_next()}
+        customer, data = _new_card(data=data, actor=actor)
         _save_with_history(customer, actor=actor, channel=channel)
         _record_provenance(
             customer=customer,
@@ -349,7 +391,7 @@ def card_update(
         raise ValueError(f"Not card fields: {sorted(unknown)}")
     customer, _changed = _card_apply(
         customer=customer,
-        changes=changes,
+        changes=_normalized(changes),
         actor=actor,
         channel=channel,
         expected_version=expected_version,
@@ -383,7 +425,7 @@ def _card_apply(
             return current, changed
         for field in changed:
             setattr(current, field, changes[field])
-        current.full_clean(exclude=_loaded_references(changes))
+        _validated(current, exclude=_loaded_references(changes))
         _refuse_breaking_card_rules(current, fields=changed, actor=actor, new=False)
         current.version = expected_version + 1
         _save_with_history(
@@ -402,6 +444,31 @@ def _card_apply(
             verified=_verified_default(actor, channel) if verified is None else verified,
         )
     return current, changed
+
+
+def _validated(customer: Customer, **options) -> None:
+    """`full_clean`, with a taken credit code reported on the credit code field (Django
+    reports a conditional unique constraint for the whole card)."""
+    try:
+        customer.full_clean(**options)
+    except ValidationError as error:
+        errors = error.update_error_dict({})
+        whole = errors.pop(NON_FIELD_ERRORS, [])
+        taken = [e for e in whole if getattr(e, "code", None) == "credit_code_taken"]
+        if taken:
+            errors.setdefault("credit_code", []).extend(taken)
+        rest = [e for e in whole if e not in taken]
+        if rest:
+            errors[NON_FIELD_ERRORS] = rest
+        raise ValidationError(errors) from error
+
+
+def _normalized(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Card values as stored: a credit code typed in lower case or with spaces is the same
+    code (`normalize_credit_code`)."""
+    if isinstance(values.get("credit_code"), str):
+        return {**values, "credit_code": normalize_credit_code(values["credit_code"])}
+    return values
 
 
 def _loaded_references(values: Mapping[str, Any]) -> list[str]:

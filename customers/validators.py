@@ -17,7 +17,16 @@ def credit_code_check_character(first17: str) -> str:
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
+def normalize_credit_code(value: str) -> str:
+    """A credit code as stored: without surrounding spaces, in upper case (people type it in
+    lower case too; the standard's letters are capitals)."""
+    return value.strip().upper()
+
+
 def validate_credit_code(value: str) -> None:
+    """Whether `value` is a valid credit code once normalised (`normalize_credit_code`); the
+    card's services store it normalised."""
+    value = normalize_credit_code(value or "")
     if not value:
         return
     if len(value) != 18:

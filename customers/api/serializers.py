@@ -97,6 +97,14 @@ class CustomerSerializer(serializers.ModelSerializer):
         # The card's uniqueness rule for credit codes (blank ones excepted), said with the
         # card's own words and named after the field.
         extra_kwargs = {
+            "code": {
+                "required": False,
+                "allow_blank": True,
+                "help_text": _(
+                    "The customer code; leave it out when creating a card to have it numbered "
+                    "automatically."
+                ),
+            },
             "credit_code": {
                 "validators": [
                     validate_credit_code,
@@ -105,7 +113,7 @@ class CustomerSerializer(serializers.ModelSerializer):
                         message=_("Another customer has this credit code."),
                     ),
                 ]
-            }
+            },
         }
 
     def get_completeness(self, customer: Customer) -> int:

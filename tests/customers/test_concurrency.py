@@ -23,6 +23,7 @@ from customers.services import (
     card_update,
     contact_save,
     customer_archive,
+    customer_create,
 )
 from tests.concurrency import GRACE, Thread, race
 from tests.customers.factories import (
@@ -194,3 +195,13 @@ def test_a_contact_added_while_the_card_is_archived_is_refused(manager):
     with pytest.raises(CardArchived):
         adder.outcome()
     assert not customer.contacts.exists()
+
+
+def test_two_cards_created_at_once_without_codes_get_different_numbers(monkeypatch, manager):
+    customer_create(data={"name": "先"}, actor=manager)  # the sequence is in use
+    first, second = race(
+        monkeypatch,
+        first=lambda: customer_create(data={"name": "甲"}, actor=manager),
+        second=lambda: customer_create(data={"name": "乙"}, actor=manager),
+    )
+    assert sorted([first.code, second.code]) == ["KH00002", "KH00003"]
