@@ -14,9 +14,7 @@ pytestmark = pytest.mark.django_db
 VALID_CREDIT_CODE = "91350100M000100Y43"
 
 
-def test_cards_without_a_code_are_numbered_with_the_configured_prefix_and_width(
-    manager, settings
-):
+def test_cards_without_a_code_are_numbered_with_the_configured_prefix_and_width(manager, settings):
     settings.CUSTOMER_CODE_PREFIX, settings.CUSTOMER_CODE_WIDTH = "CU", 4
     first = customer_create(data={"name": "甲"}, actor=manager)
     second = customer_create(data={"code": "  ", "name": "乙"}, actor=manager)
