@@ -6,7 +6,18 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed messages check-messages venv clean
+# `make run` and `make dev` sign sessions with this key, made once per checkout (git ignores
+# it), so a restart keeps everybody logged in.
+SECRET_KEY_FILE ?= .local-secret-key
+ALLOWED_HOSTS ?= $(HOST),127.0.0.1,localhost
+# The demo serves as production does, with DEBUG off: a visitor sees the product's error
+# pages, never a debug page, and WhiteNoise serves the collected static files compressed.
+# It is plain http on this machine, so no HTTPS redirect and no secure-only cookies.
+DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" ALLOWED_HOSTS="$(ALLOWED_HOSTS)" \
+	SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
+STATIC_MANIFEST := staticfiles/staticfiles.json
+
+.PHONY: run dev test lint format migrate seed messages check-messages venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +36,23 @@ migrate: venv
 seed: migrate
 	$(MANAGE) seed_demo
 
-run: seed
-	@echo "Serving Archive CRM on http://$(HOST):$(PORT)/ (log in with one of the users above)"
-	$(MANAGE) runserver $(HOST):$(PORT)
+$(SECRET_KEY_FILE): | $(VENV)/.installed
+	@umask 077; $(BIN)/python -c "from django.core.management.utils import get_random_secret_key as key; print(key())" > $@.tmp
+	@mv $@.tmp $@
+
+# Collected again when the project's static files or the installed packages change.
+$(STATIC_MANIFEST): $(shell find static -type f) $(VENV)/.installed | $(SECRET_KEY_FILE)
+	@echo "Collecting the static files into staticfiles/"
+	@$(DEMO_ENV) $(MANAGE) collectstatic --noinput --verbosity 0
+
+run: seed $(SECRET_KEY_FILE) $(STATIC_MANIFEST)
+	@echo "Serving Archive CRM on http://$(HOST):$(PORT)/ (log in with one of the users above; make dev for debugging)"
+	@$(DEMO_ENV) $(MANAGE) runserver --noreload $(HOST):$(PORT)
+
+# For developers: DEBUG on (Django's debug pages, static files straight from the apps) and
+# the server restarts when the code changes.
+dev: seed $(SECRET_KEY_FILE)
+	@DEBUG=1 SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(MANAGE) runserver $(HOST):$(PORT)
 
 test: venv
 	$(BIN)/pytest

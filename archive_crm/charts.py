@@ -1,4 +1,5 @@
-"""Server-side charts: data shaped for the `_bar_chart.html` SVG partial (no script, no CDN)."""
+"""Server-side charts: data shaped for the `_bar_chart.html` partial, drawn in HTML and CSS
+(no script, no CDN)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass

@@ -111,6 +111,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# A form sent with a stale CSRF token gets the product's page in the user's language.
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -195,9 +198,11 @@ LOGGING = {
 
 if not DEBUG:
     # Production: HTTPS only. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER.
+    # `make run` serves the demo with DEBUG off over plain http on this machine: it turns
+    # the redirect and the secure cookies off (SECURE_SSL_REDIRECT=0, SECURE_COOKIES=0),
+    # which `check --deploy` reports; production leaves both on.
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -28,5 +29,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
-admin.site.site_header = "Archive CRM"
-admin.site.site_title = "Archive CRM"
+admin.site.site_header = _("Archive CRM")
+admin.site.site_title = _("Archive CRM")

@@ -16,6 +16,7 @@ class ClassificationConfig(AppConfig):
             sales_lines_changed_received, dispatch_uid="classification.sale_dates"
         )
         self._register_card_panels()
+        self._register_home_panels()
 
     @staticmethod
     def _register_card_panels():
@@ -45,4 +46,32 @@ class ClassificationConfig(AppConfig):
             context=lambda request, customer: {
                 "card_route": card_route_summary(request.user, customer)
             },
+        )
+
+    @staticmethod
+    def _register_home_panels():
+        # The home page shows a salesperson's round of the day and a manager what needs
+        # attention; accounts sits in the base layer (SPEC 3), so it renders these panels
+        # without importing them.
+        from accounts.home import register_home_panel
+        from accounts.roles import MANAGER, SALES
+        from classification.views.home import grade_changes_panel, not_visited_panel, todays_round
+
+        register_home_panel(
+            "todays_round",
+            template="classification/_home_today.html",
+            context=todays_round,
+            roles=[SALES],
+        )
+        register_home_panel(
+            "not_visited",
+            template="classification/_home_not_visited.html",
+            context=not_visited_panel,
+            roles=[MANAGER],
+        )
+        register_home_panel(
+            "grade_changes",
+            template="classification/_home_grade_changes.html",
+            context=grade_changes_panel,
+            roles=[MANAGER],
         )

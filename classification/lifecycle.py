@@ -10,7 +10,7 @@ that it classifies (SPEC 3)."""
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import models
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
@@ -47,6 +47,18 @@ def months_before(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     month += 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def grade_window(*, today: date | None = None, months: int | None = None) -> tuple[date, date]:
+    """The grading window's first and last day, both included: the policy's
+    `grade_window_months` months ending `today` (for 12 months on 28 November 2026: 29
+    November 2025 to 28 November 2026). The regrade grades each customer by its sales in
+    this window, and the card and the analyses show the same window, so that a grade can
+    always be read off the card's figure."""
+    today = today or timezone.localdate()
+    if months is None:
+        months = ClassificationPolicy.current().grade_window_months
+    return months_before(today, months) + timedelta(days=1), today
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
-"""Reads that classify customers: the classification overview. It sits above the customers
-and classification models (SPEC 3) and takes an already scoped customer queryset, so who sees
-what is decided by `customers.selectors` alone."""
+"""Reads that classify customers: the classification overview and the customers no round
+reaches. They sit above the customers and classification models (SPEC 3) and start from the
+one scoping rule, so who sees what is decided by `customers.selectors` alone."""
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,7 @@ from classification.models import (
     OwnershipForm,
     Region,
 )
+from customers.models import Customer
 
 NULL = "null"  # the filters' value for "not set" (django-filter's null_value)
 
@@ -154,3 +156,23 @@ def classification_overview(
         )
     ]
     return overview
+
+
+# A customer no round brings a salesperson to within this many days counts as not visited
+# for long (`customers_not_visited`).
+NOT_VISITED_DAYS = 60
+
+
+def customers_not_visited(user, *, today: datetime.date):
+    """Active customers in `user`'s scope that no round brings a salesperson to within
+    `NOT_VISITED_DAYS` days of `today`, before or after. Until visits are recorded, the
+    rounds stand in for them: such a customer is on no route, or on a route that is inactive,
+    has no first visit date, or starts more than `NOT_VISITED_DAYS` days from now. A stop on
+    a running round counts as visited: rounds repeat at least every quarter, so every day
+    is within 60 days of one of its visits. Shown on a manager's home page."""
+    on_a_running_round = Q(
+        route__is_active=True,
+        route__first_visit_on__isnull=False,
+        route__first_visit_on__lte=today + datetime.timedelta(days=NOT_VISITED_DAYS),
+    )
+    return Customer.objects.visible_to(user).active().exclude(on_a_running_round)

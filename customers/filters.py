@@ -3,8 +3,9 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField
 
-from accounts.roles import salespeople
+from accounts.roles import person_name, salespeople
 from classification.lifecycle import (
     NO_DEAL_PLANNED,
     TimeSeries,
@@ -13,6 +14,17 @@ from classification.lifecycle import (
 )
 from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
 from customers.models import Customer
+
+
+class PersonChoiceField(ModelChoiceField):
+    def label_from_instance(self, obj):
+        return person_name(obj)
+
+
+class PersonChoiceFilter(django_filters.ModelChoiceFilter):
+    """A choice of users, named as the pages name people (`person_name`), not by username."""
+
+    field_class = PersonChoiceField
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -47,7 +59,7 @@ class CustomerFilter(django_filters.FilterSet):
     route = django_filters.ModelChoiceFilter(
         queryset=Route.objects.all(), to_field_name="code", label=_("Route")
     )
-    salesperson = django_filters.ModelChoiceFilter(
+    salesperson = PersonChoiceFilter(
         queryset=salespeople(),
         label=_("Salesperson"),
         to_field_name="username",
@@ -70,6 +82,22 @@ class CustomerFilter(django_filters.FilterSet):
             ("region__name", "region"),
             ("salesperson__username", "salesperson"),
             ("updated_at", "updated"),
+        ),
+        # Named here rather than by django-filter, which writes "<label> (descending)" in the
+        # language active when this module is imported, whatever the page's language.
+        choices=(
+            ("code", _("Code")),
+            ("-code", _("Code (descending)")),
+            ("name", _("Name")),
+            ("-name", _("Name (descending)")),
+            ("grade", _("Grade (highest first)")),
+            ("-grade", _("Grade (lowest first)")),
+            ("region", _("Region")),
+            ("-region", _("Region (descending)")),
+            ("salesperson", _("Salesperson")),
+            ("-salesperson", _("Salesperson (descending)")),
+            ("updated", _("Last changed (oldest first)")),
+            ("-updated", _("Last changed (newest first)")),
         ),
         label=_("Sort by"),
     )

@@ -3,9 +3,13 @@
 from dataclasses import dataclass
 from itertools import pairwise
 
+from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
+from accounts.roles import person_name
 from customers.models import CARD_SECTIONS, Customer, FieldProvenance
 
 LIST_RELATED = ("customer_type", "ownership", "region", "grade", "route", "salesperson")
@@ -163,7 +167,9 @@ def customer_timeline(customer: Customer, *, limit: int = 50) -> list[TimelineEn
 
 
 def _resolve_related_values(entries: list[TimelineEntry]) -> None:
-    """Replace foreign-key ids and choice codes in the timeline with what people read."""
+    """Replace foreign-key ids, choice codes and flags in the timeline with what people
+    read: the related record's name (a user's person name), the choice's label, yes or
+    no."""
     by_field: dict[str, set] = {}
     for entry in entries:
         for change in entry.changes:
@@ -175,7 +181,9 @@ def _resolve_related_values(entries: list[TimelineEntry]) -> None:
     names = {}
     for field_name, ids in by_field.items():
         model = Customer._meta.get_field(field_name).related_model
-        names[field_name] = {obj.pk: str(obj) for obj in model._default_manager.filter(pk__in=ids)}
+        name = person_name if model is get_user_model() else str
+        names[field_name] = {obj.pk: name(obj) for obj in model._default_manager.filter(pk__in=ids)}
+    flags = {True: gettext("Yes"), False: gettext("No")}
     for entry in entries:
         resolved = []
         for change in entry.changes:
@@ -187,5 +195,7 @@ def _resolve_related_values(entries: list[TimelineEntry]) -> None:
             elif field.choices:
                 display = dict(field.flatchoices)
                 old, new = display.get(old, old), display.get(new, new)
+            elif isinstance(field, models.BooleanField):
+                old, new = flags.get(old, old), flags.get(new, new)
             resolved.append(FieldChange(change.field, change.label, old, new))
         entry.changes[:] = resolved

@@ -56,13 +56,20 @@ def _restricted(actor) -> bool:
 
 
 def _refuse_breaking_card_rules(
-    customer: Customer, *, fields: Iterable[str], actor, new: bool, sales_ids=None
+    customer: Customer,
+    *,
+    fields: Iterable[str],
+    actor,
+    new: bool,
+    sales_ids=None,
+    subtrees: dict[int, set[int]] | None = None,
 ) -> None:
     """The card's rules about who and where, checked for the `fields` being set (all given
     fields of a new card, the changed ones of an edit), whatever the channel:
 
     - the salesperson is a member of the sales group (`sales_ids`, when given, is the set of
-      those among the cards' salespeople, read once for a batch);
+      those among the cards' salespeople, read once for a batch; `subtrees`, when given,
+      keeps each route region's subtree for the batch);
     - a salesperson may not change an existing card's code, nor give the card to somebody
       else;
     - a customer's route belongs to its region or to a region above it;
@@ -91,7 +98,10 @@ def _refuse_breaking_card_rules(
             errors["salesperson"] = _("Sales staff can only assign customers to themselves.")
     if customer.route_id is not None and fields & {"route", "region", "salesperson"}:
         route = customer.route
-        if customer.region_id not in Region.objects.subtree_ids(route.region):
+        subtrees = {} if subtrees is None else subtrees
+        if route.region_id not in subtrees:
+            subtrees[route.region_id] = Region.objects.subtree_ids(route.region)
+        if customer.region_id not in subtrees[route.region_id]:
             errors["route"] = _(
                 "Only customers of the route's region (%(region)s) can be put on it."
             ) % {"region": route.region}
@@ -176,7 +186,14 @@ def _save_with_history(
     instance.save(update_fields=update_fields)
 
 
-def _new_card(*, data: Mapping[str, Any], actor, validate_unique: bool = True, sales_ids=None):
+def _new_card(
+    *,
+    data: Mapping[str, Any],
+    actor,
+    validate_unique: bool = True,
+    sales_ids=None,
+    subtrees: dict[int, set[int]] | None = None,
+):
     """A validated, unsaved card from card fields (`CARD_FIELDS`), and the fields it was
     given. A card that a salesperson creates, through any channel, is theirs: its
     salesperson is the creator, whatever was asked (forms and the API do not offer sales
@@ -198,7 +215,9 @@ def _new_card(*, data: Mapping[str, Any], actor, validate_unique: bool = True, s
         validate_unique=validate_unique,
         validate_constraints=validate_unique,
     )
-    _refuse_breaking_card_rules(customer, fields=data, actor=actor, new=True, sales_ids=sales_ids)
+    _refuse_breaking_card_rules(
+        customer, fields=data, actor=actor, new=True, sales_ids=sales_ids, subtrees=subtrees
+    )
     return customer, data
 
 
@@ -290,10 +309,15 @@ def customers_create_bulk(
     if _restricted(actor):
         assigned.add(actor.pk)
     sales_ids = set(salespeople().filter(pk__in=assigned - {None}).values_list("pk", flat=True))
+    subtrees: dict[int, set[int]] = {}
     for position, data in enumerate(cards):
         try:
             customer, data = _new_card(
-                data=data, actor=actor, validate_unique=False, sales_ids=sales_ids
+                data=data,
+                actor=actor,
+                validate_unique=False,
+                sales_ids=sales_ids,
+                subtrees=subtrees,
             )
         except ValidationError as error:
             errors[position] = error

@@ -23,11 +23,12 @@ from classification.lifecycle import (
     lifecycle_windows_for,
     with_lifecycle,
 )
+from classification.schedule import customer_next_visit_on
+from customers.exports import customer_list_export
 from customers.filters import CustomerFilter
 from customers.forms import ContactForm, CreditIncidentForm, CustomerCreateForm, CustomerForm
 from customers.models import CARD_SECTIONS, SECTION_LABELS, Channel, Customer
 from customers.panels import BELOW, SUMMARY, card_panels
-from customers.resources import CustomerResource
 from customers.selectors import (
     customer_completeness,
     customer_find_duplicates,
@@ -49,7 +50,6 @@ from customers.services import (
     customer_create,
     customer_restore,
 )
-from dataexchange.formats import BOM, EscapingCSV, EscapingXLSX
 
 PAGE_SIZE_DEFAULT = 25
 PAGE_SIZE_MIN = 10
@@ -141,6 +141,16 @@ def customer_list(request):
     page_size = _page_size(request)
     customers = with_lifecycle(customers, windows=lifecycle_windows_for(request))
     page = Paginator(customers, page_size).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for customer in page.object_list:
+        customer.next_visit = customer_next_visit_on(customer, today)
+    # The folded filters (a phone's) open by themselves when one of them is set or refused,
+    # so a narrowed list never hides why.
+    active_filters = sum(
+        1
+        for name in filterset.form.fields
+        if name not in ("q", "ordering") and request.GET.get(name, "")
+    )
     export_query = request.GET.copy()
     for key in ("page", "page_size", "format"):
         export_query.pop(key, None)
@@ -152,6 +162,8 @@ def customer_list(request):
             "page_obj": page,
             "customers": page.object_list,
             "columns": _columns(request),
+            "active_filters": active_filters,
+            "filters_open": bool(active_filters or filterset.form.errors),
             "page_size": page_size,
             "page_sizes": PAGE_SIZES,
             "export_query": export_query.urlencode(),
@@ -162,17 +174,19 @@ def customer_list(request):
 
 
 def customer_export(request):
-    """The filtered list, in the user's scope, as CSV or XLSX."""
+    """The filtered list, in the user's scope, as CSV or XLSX for people: the list's
+    columns, in the user's language (`customers.exports`)."""
     export_format = request.GET.get("format", "csv")
     if export_format not in EXPORT_FORMATS:
         return HttpResponseBadRequest(_("Unknown export format."))
-    dataset = CustomerResource().export(queryset=_filtered_customers(request)[1])
-    # Written by the escaping formats every export uses: no cell opens as a live formula.
-    if export_format == "csv":
-        # A byte-order mark makes Excel read the UTF-8 file (and its Chinese) correctly.
-        content = BOM + EscapingCSV().export_data(dataset)
-    else:
-        content = EscapingXLSX().export_data(dataset)
+    customers = with_lifecycle(
+        _filtered_customers(request)[1], windows=lifecycle_windows_for(request)
+    )
+    content = customer_list_export(
+        customers,
+        columns=[(field, label) for field, label, _sort in LIST_COLUMNS],
+        file_format=export_format,
+    )
     response = HttpResponse(content, content_type=EXPORT_FORMATS[export_format])
     filename = f"customers-{timezone.localdate():%Y%m%d}.{export_format}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -3,20 +3,29 @@
 Excel saves CSV as GB18030/GBK on a Chinese Windows and as UTF-8 with a byte-order mark
 elsewhere; both must import without the user choosing an encoding.
 
-Every export (the customer list, the admin's export, `manage.py export`) writes through
-`EscapingCSV` / `EscapingXLSX`, so that no cell opens as a live formula in a spreadsheet
-(see `escape_formula`), and every import reads the cells back unchanged (`unescape_formula`).
+Every export writes its cells through `escape_formula`, so that no cell opens as a live
+formula in a spreadsheet: the files for machines (the resources' columns and codes: the
+admin's export, `manage.py export`) through `EscapingCSV` / `EscapingXLSX`, the tables for
+people (a list page's export) through `table_csv` / `table_xlsx`. Every import reads the
+cells back unchanged (`unescape_formula`).
 """
 
 import csv
+import io
 import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import tablib
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import CSV, XLSX
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 # Tried in this order when no encoding is given: UTF-8 (a BOM is dropped) fails fast on
 # GB18030 bytes, while GB18030 would accept almost any bytes, so it comes last.
@@ -227,3 +236,69 @@ class EscapingXLSX(XLSX):
 
 #: The export format classes by the names the `export` command takes.
 EXPORT_FORMAT_CLASSES = {"csv": EscapingCSV, "xlsx": EscapingXLSX}
+
+
+# Tables for people: what a page lists, as a file a person opens -------------------------------
+
+# Excel's limits on a sheet name: 31 characters, none of these.
+SHEET_NAME_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+SHEET_NAME_LENGTH = 31
+# Column widths in Excel's units (about one Latin character; a Chinese character takes two):
+# wide enough for the header and the longest value, within these bounds.
+COLUMN_WIDTH_MIN = 6
+COLUMN_WIDTH_MAX = 60
+REPLACEMENT = "\ufffd"
+
+
+def text_width(text: str) -> int:
+    """How many Latin-character widths `text` takes: wide (East Asian) characters count
+    two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _cell_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def table_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """A table as CSV text for Excel: a byte-order mark first (so Excel reads the UTF-8 and
+    its Chinese correctly), the headers, then the rows, every cell through
+    `escape_formula`."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([escape_formula(_cell_text(value)) for value in row])
+    return out.getvalue()
+
+
+def table_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, sheet_name: str) -> bytes:
+    """A table as an XLSX workbook of one sheet named `sheet_name` (cut to what Excel
+    allows): a bold header row that stays in view when scrolling, columns as wide as their
+    longest text (within `COLUMN_WIDTH_MIN`..`COLUMN_WIDTH_MAX`), every cell written as
+    text through `escape_formula`. Characters XML cannot hold become U+FFFD."""
+    headers = [_cell_text(header) for header in headers]
+    rows = [
+        [ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, _cell_text(value)) for value in row] for row in rows
+    ]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(SHEET_NAME_FORBIDDEN.sub("-", sheet_name)[:SHEET_NAME_LENGTH])
+    # A write-only sheet takes its layout before its first row.
+    sheet.freeze_panes = "A2"
+    for index, header in enumerate(headers):
+        widest = max([text_width(header), *(text_width(row[index]) for row in rows)])
+        width = min(max(widest + 2, COLUMN_WIDTH_MIN), COLUMN_WIDTH_MAX)
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([escape_formula(value) for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

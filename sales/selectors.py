@@ -8,7 +8,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from classification.lifecycle import months_before
+from classification.lifecycle import grade_window, months_before
 from sales.models import SalesRecord
 
 CENT = Decimal("0.01")
@@ -42,12 +42,17 @@ class CategorySales:
 
 @dataclass(frozen=True)
 class SalesPerformance:
-    """目前及以往的销售实绩: a customer's sales this year, last year and the last 12 months,
-    the monthly trend of the last 12 months and its top product categories in that time."""
+    """目前及以往的销售实绩: a customer's sales in the grading window (`window_start` to
+    `window_end`, both included: the window the regrade grades by), in the calendar years
+    `year` and `year - 1`, and in all time; the monthly trend of the last 12 calendar months
+    (this one included) and its top product categories in the grading window."""
 
+    window_start: date
+    window_end: date
+    window_amount: Decimal
+    year: int
     this_year: Decimal
     last_year: Decimal
-    last_12_months: Decimal
     total: Decimal
     first_sale: date | None
     last_sale: date | None
@@ -56,21 +61,25 @@ class SalesPerformance:
 
 
 def customer_sales_performance(customer, *, today: date | None = None) -> SalesPerformance:
-    """Three aggregate queries, whatever the number of sales lines."""
+    """The grading window is `classification.lifecycle.grade_window` for `today`, so the
+    card's window figure is the amount the regrade grades the customer by. Four queries
+    (the policy and three aggregates), whatever the number of sales lines."""
     today = today or timezone.localdate()
-    window_start = months_back(today, 11)
+    window_start, window_end = grade_window(today=today)
+    trend_start = months_back(today, 11)
     sales = SalesRecord.objects.filter(customer=customer)
+    in_window = Q(date__gte=window_start, date__lte=window_end)
     totals = sales.aggregate(
+        window=Sum("amount", filter=in_window),
         this_year=Sum("amount", filter=Q(date__year=today.year)),
         last_year=Sum("amount", filter=Q(date__year=today.year - 1)),
-        last_12_months=Sum("amount", filter=Q(date__gte=window_start, date__lte=today)),
         total=Sum("amount"),
         first_sale=Min("date"),
         last_sale=Max("date"),
     )
     by_month = {
         row["month"]: row
-        for row in sales.filter(date__gte=window_start, date__lte=today)
+        for row in sales.filter(date__gte=trend_start, date__lte=today)
         .annotate(month=TruncMonth("date"))
         .values("month")
         .annotate(amount=Sum("amount"), lines=Count("pk"))
@@ -88,15 +97,18 @@ def customer_sales_performance(customer, *, today: date | None = None) -> SalesP
             Decimal(str(row["quantity"])).quantize(MILLI),
             money(row["amount"]),
         )
-        for row in sales.filter(date__gte=window_start, date__lte=today)
+        for row in sales.filter(in_window)
         .values("product__category__code", "product__category__name")
         .annotate(quantity=Sum("quantity"), amount=Sum("amount"))
         .order_by("-amount", "product__category__code")[:5]
     ]
     return SalesPerformance(
+        window_start=window_start,
+        window_end=window_end,
+        window_amount=money(totals["window"]),
+        year=today.year,
         this_year=money(totals["this_year"]),
         last_year=money(totals["last_year"]),
-        last_12_months=money(totals["last_12_months"]),
         total=money(totals["total"]),
         first_sale=totals["first_sale"],
         last_sale=totals["last_sale"],

@@ -31,6 +31,7 @@ PLACES = {
     "classification.models": "reference",
     "classification.lifecycle": "reference",
     "classification.routing": "reference",
+    "classification.schedule": "reference",
     "customers": "card",
     "sales": "facts",
     "classification.services": "classifying",

@@ -1,11 +1,11 @@
 """Grade classification (客户等级): each active customer's sales over the policy's trailing
 window against the grade standards, the regrade preview and its application, and pinning.
 
-The rule: the window is the `grade_window_months` months ending today, both ends included
-(for 12 months on 28 November 2026: 29 November 2025 to 28 November 2026). A customer whose
-sales in the window reach a level's `min_amount` gets the active level with the highest such
-minimum; a customer without any sales line in the window gets no grade. Pinned customers keep
-their grade; archived customers are left as they are.
+The rule: the window is `classification.lifecycle.grade_window`, the `grade_window_months`
+months ending today, both ends included (the card's sales figure uses the same window). A
+customer whose sales in the window reach a level's `min_amount` gets the active level with
+the highest such minimum; a customer without any sales line in the window gets no grade.
+Pinned customers keep their grade; archived customers are left as they are.
 
 This module sits above both the classification models and the card (SPEC 3): it reads sales
 facts and writes cards through the customers services."""
@@ -13,7 +13,7 @@ facts and writes cards through the customers services."""
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,21 +23,13 @@ from django.db.models import FilteredRelation, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from classification.lifecycle import months_before
+from classification.lifecycle import grade_window
 from classification.models import ClassificationPolicy, GradeLevel
 from classification.services.reference import reference_delete
 from customers.models import Channel, Customer, GradeHistory
 from customers.services import GradesChanged, card_set_grade, cards_set_grades
 
 CENT = Decimal("0.01")
-
-
-def grade_window(*, today: date | None = None, months: int | None = None) -> tuple[date, date]:
-    """The grading window's first and last day (both included)."""
-    today = today or timezone.localdate()
-    if months is None:
-        months = ClassificationPolicy.current().grade_window_months
-    return months_before(today, months) + timedelta(days=1), today
 
 
 def grade_for_amount(amount: Decimal | None, levels: list[GradeLevel]) -> GradeLevel | None:

@@ -6,7 +6,6 @@ not card data: it is renumbered here in single bulk updates and leaves no card h
 The read helpers at the end (stops, plan, sheet) are the route pages' selectors; they
 always start from the one customer scoping rule."""
 
-import calendar
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import SALES, is_manager, is_sales
 from classification.models import Region, Route, VisitFrequency
 from classification.routing import optimise_order, route_length
+from classification.schedule import (
+    next_visit_on,
+    route_planned_on,
+    stop_frequency,
+    stop_planned_on,
+)
 from customers.models import Channel, Contact, Customer
 from customers.services import card_update
 
@@ -39,8 +44,6 @@ ROUTE_FIELDS = (
     "order",
     "is_active",
 )
-# Open-ended schedules are searched this far ahead for the next visit day.
-NEXT_VISIT_HORIZON_DAYS = 400
 
 
 def stops_ordered(queryset):
@@ -290,53 +293,6 @@ def route_optimise_apply(
             )
         route_reorder(route=route, customer_ids=[c.pk for c in preview.proposed_order], actor=actor)
     return preview
-
-
-# Visiting days -----------------------------------------------------------------------------
-
-_MONTHS = {VisitFrequency.MONTHLY: 1, VisitFrequency.QUARTERLY: 3}
-_DAYS = {VisitFrequency.WEEKLY: 7, VisitFrequency.FORTNIGHTLY: 14}
-
-
-def visit_due_on(frequency: str, first_visit_on: datetime.date | None, day: datetime.date) -> bool:
-    """Whether a round that started on `first_visit_on` and repeats at `frequency` falls on
-    `day`: weekly every 7 days, fortnightly every 14, monthly on the same day of the month
-    (the 31st becomes the month's last day), quarterly the same every third month."""
-    if first_visit_on is None or day < first_visit_on:
-        return False
-    if frequency in _DAYS:
-        return (day - first_visit_on).days % _DAYS[frequency] == 0
-    months = (day.year - first_visit_on.year) * 12 + day.month - first_visit_on.month
-    if months % _MONTHS[frequency]:
-        return False
-    last_day = calendar.monthrange(day.year, day.month)[1]
-    return day.day == min(first_visit_on.day, last_day)
-
-
-def route_planned_on(route: Route, day: datetime.date) -> bool:
-    """Whether the route's round falls on `day` (see `visit_due_on`); a route without a
-    first visit date has no schedule."""
-    return visit_due_on(route.visit_frequency, route.first_visit_on, day)
-
-
-def stop_frequency(route: Route, customer: Customer) -> str:
-    """A customer's own visit frequency, when set, overrides the route's for its stop."""
-    return customer.visit_frequency or route.visit_frequency
-
-
-def stop_planned_on(route: Route, customer: Customer, day: datetime.date) -> bool:
-    """A stop follows its own frequency on the route's calendar: it is due on the days that
-    frequency gives counted from the route's first visit date."""
-    return visit_due_on(stop_frequency(route, customer), route.first_visit_on, day)
-
-
-def next_visit_on(route: Route, customer: Customer, after: datetime.date) -> datetime.date | None:
-    """The first day on or after `after` when the customer's stop is due, if any."""
-    for offset in range(NEXT_VISIT_HORIZON_DAYS):
-        day = after + datetime.timedelta(days=offset)
-        if stop_planned_on(route, customer, day):
-            return day
-    return None
 
 
 # Reads for the route pages -----------------------------------------------------------------

@@ -84,15 +84,34 @@ class CategorySalesSerializer(serializers.Serializer):
     amount = _money()
 
 
+class GradingWindowSerializer(serializers.Serializer):
+    start = serializers.DateField(
+        source="window_start", help_text=_("The window's first day, included.")
+    )
+    end = serializers.DateField(
+        source="window_end", help_text=_("The window's last day, included.")
+    )
+    amount = _money(
+        source="window_amount", help_text=_("Sales in the window: what the grade is computed from.")
+    )
+
+
 class SalesPerformanceSerializer(serializers.Serializer):
     """`customer_sales_performance` of one customer, with the day it was computed for."""
 
     customer = serializers.IntegerField(source="customer.pk", help_text=_("The customer's id."))
     customer_code = serializers.CharField(source="customer.code")
     as_of = serializers.DateField(help_text=_("The day the periods are counted from."))
-    this_year = _money(source="performance.this_year")
-    last_year = _money(source="performance.last_year")
-    last_12_months = _money(source="performance.last_12_months")
+    grading_window = GradingWindowSerializer(
+        source="performance",
+        help_text=_("The grading window (the months the regrade grades by) and the sales in it."),
+    )
+    this_year = _money(
+        source="performance.this_year", help_text=_("Sales in the calendar year of as_of.")
+    )
+    last_year = _money(
+        source="performance.last_year", help_text=_("Sales in the calendar year before.")
+    )
     total = _money(source="performance.total")
     first_sale = serializers.DateField(source="performance.first_sale", allow_null=True)
     last_sale = serializers.DateField(source="performance.last_sale", allow_null=True)
@@ -104,5 +123,5 @@ class SalesPerformanceSerializer(serializers.Serializer):
     top_categories = CategorySalesSerializer(
         source="performance.top_categories",
         many=True,
-        help_text=_("Up to five product categories with the most sales in the last 12 months."),
+        help_text=_("Up to five product categories with the most sales in the grading window."),
     )

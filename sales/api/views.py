@@ -107,9 +107,10 @@ class SalesRecordViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class SalesPerformanceView(generics.GenericAPIView):
-    """目前及以往的销售实绩 of one customer: this year, last year, the last 12 months, all
-    time, first and last sale, the monthly trend and the top categories of the last 12
-    months. Outside the user's scope the customer does not exist (404)."""
+    """目前及以往的销售实绩 of one customer: the sales in the grading window (with its dates,
+    the same window the regrade grades by), this and last calendar year, all time, first and
+    last sale, the monthly trend of the last 12 months and the top categories of the grading
+    window. Outside the user's scope the customer does not exist (404)."""
 
     serializer_class = SalesPerformanceSerializer
     pagination_class = None

@@ -10,13 +10,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from classification.lifecycle import grade_window
 from classification.models import ClassificationPolicy, GradeLevel
 from classification.services.grading import (
     classification_settings_save,
     grade_on,
     grade_pin,
     grade_unpin,
-    grade_window,
     regrade_apply,
     regrade_apply_if_unchanged,
     regrade_preview,

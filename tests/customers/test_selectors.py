@@ -1,5 +1,6 @@
 import pytest
 from django.http import Http404
+from django.utils import translation
 
 from customers.models import Channel, Customer
 from customers.selectors import (
@@ -10,9 +11,9 @@ from customers.selectors import (
     customer_timeline,
     customers_visible_to,
 )
-from customers.services import card_update
+from customers.services import card_set_grade, card_update
 from tests.accounts.factories import UserFactory
-from tests.customers.factories import CustomerFactory, RegionFactory, customer_type
+from tests.customers.factories import CustomerFactory, RegionFactory, customer_type, grade
 
 VALID_CREDIT_CODE = "91350100M000100Y43"
 
@@ -87,3 +88,33 @@ def test_timeline_lists_changes_newest_first_with_readable_values(manager):
     assert ("region", "None", "广东省") in {
         (c.field, str(c.old), str(c.new)) for c in created.changes
     }
+
+
+@pytest.mark.parametrize(("language", "no", "yes"), [("en", "No", "Yes"), ("zh-hans", "否", "是")])
+def test_timeline_names_people_by_name_and_flags_as_yes_or_no(manager, language, no, yes):
+    wang = UserFactory(role="sales", username="sales1", first_name="王伟", last_name="")
+    # Without a full name, a person is named by username, as everywhere on the pages.
+    nameless = UserFactory(role="sales", username="zhao", first_name="", last_name="")
+    customer = CustomerFactory(salesperson=wang)
+    customer = card_update(
+        customer=customer,
+        changes={"salesperson": nameless},
+        actor=manager,
+        channel=Channel.MANUAL,
+        expected_version=1,
+    )
+    card_set_grade(
+        customer=customer,
+        grade=grade("key"),
+        pinned=True,
+        reason="年度大单",
+        actor=manager,
+        expected_version=customer.version,
+    )
+
+    with translation.override(language):
+        pinned, moved, created = customer_timeline(customer)
+
+    assert {c.field: (c.old, c.new) for c in pinned.changes}["grade_pinned"] == (no, yes)
+    assert [(c.field, c.old, c.new) for c in moved.changes] == [("salesperson", "王伟", "zhao")]
+    assert ("salesperson", None, "王伟") in {(c.field, c.old, c.new) for c in created.changes}

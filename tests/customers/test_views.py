@@ -1,9 +1,6 @@
-import csv
-import io
 from datetime import date
 from decimal import Decimal
 
-import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -231,67 +228,6 @@ def test_list_query_count_does_not_grow_with_page_size(client, manager, django_a
         with django_assert_num_queries(16):
             response = client.get(LIST, {"page_size": page_size, "region": region.code})
         assert len(codes(response)) == page_size
-
-
-# Export ------------------------------------------------------------------------------------
-
-
-def _export_fixture(salesperson, other_salesperson):
-    CustomerFactory(code="E1", name="华强甲", salesperson=salesperson, grade=grade("key"))
-    CustomerFactory(code="E2", name="华强乙", salesperson=salesperson, grade=grade("general"))
-    CustomerFactory(code="E3", name="华强丙", salesperson=other_salesperson, grade=grade("key"))
-
-
-def test_export_csv_holds_exactly_the_filtered_rows_in_scope(
-    client, salesperson, other_salesperson
-):
-    _export_fixture(salesperson, other_salesperson)
-    client.force_login(salesperson)
-    response = client.get(EXPORT, {"grade": "key", "format": "csv"})
-    assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"].startswith('attachment; filename="customers-')
-    assert response["Content-Disposition"].endswith('.csv"')
-    text = response.content.decode("utf-8")
-    assert text.startswith("\ufeff")
-    rows = list(csv.DictReader(io.StringIO(text[1:])))
-    assert [(row["code"], row["name"], row["salesperson"]) for row in rows] == [
-        ("E1", "华强甲", "sales1")
-    ]
-
-
-def test_export_xlsx_holds_exactly_the_filtered_rows_in_scope(client, manager, salesperson):
-    other = UserFactory(role="sales", username="sales9")
-    _export_fixture(salesperson, other)
-    client.force_login(manager)
-    response = client.get(EXPORT, {"q": "华强", "ordering": "-code", "format": "xlsx"})
-    assert response.status_code == 200
-    assert response["Content-Disposition"].endswith('.xlsx"')
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    header, *rows = list(sheet.iter_rows(values_only=True))
-    code = header.index("code")
-    assert [row[code] for row in rows] == ["E3", "E2", "E1"]
-
-
-@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
-def test_export_query_count_does_not_grow_with_rows(
-    client, manager, django_assert_num_queries, export_format
-):
-    salesperson = UserFactory(role="sales", username="s-export")
-    region = RegionFactory(code="EXP")
-    client.force_login(manager)
-    for total in (2, 30):
-        for n in range(Customer.objects.count(), total):
-            CustomerFactory(code=f"X{n:03d}", salesperson=salesperson, region=region)
-        # Session, user, roles, region subtree (2), the rows with their links.
-        with django_assert_num_queries(6):
-            response = client.get(EXPORT, {"region": region.code, "format": export_format})
-        assert response.status_code == 200
-
-
-def test_export_refuses_an_unknown_format(client, manager):
-    client.force_login(manager)
-    assert client.get(EXPORT, {"format": "pdf"}).status_code == 400
 
 
 # The card ----------------------------------------------------------------------------------

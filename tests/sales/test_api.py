@@ -10,6 +10,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from classification.lifecycle import grade_window
 from sales.models import Product, ProductCategory, SalesRecord
 from tests.accounts.factories import UserFactory
 from tests.customers.factories import CustomerFactory
@@ -83,6 +84,7 @@ def sales(mine, theirs, drinks):
 
 def test_performance_has_the_figures_as_decimal_strings(salesperson, mine, sales):
     today = sales
+    start, _end = grade_window()
     response = as_user(salesperson).get(performance_url(mine))
 
     assert response.status_code == 200
@@ -92,9 +94,13 @@ def test_performance_has_the_figures_as_decimal_strings(salesperson, mine, sales
         "customer": mine.pk,
         "customer_code": "MINE",
         "as_of": today.isoformat(),
+        "grading_window": {
+            "start": start.isoformat(),
+            "end": today.isoformat(),
+            "amount": "100.05",
+        },
         "this_year": "100.05",
         "last_year": "200.10",
-        "last_12_months": "100.05",
         "total": "307.15",
         "first_sale": "2020-01-01",
         "last_sale": today.isoformat(),
@@ -128,8 +134,8 @@ def test_performance_query_count_is_constant(
         [line(mine, drinks, timezone.localdate(), "1.00") for _ in range(lines)]
     )
     client = as_user(salesperson)
-    # Token, role groups, the customer in scope, three aggregates.
-    with django_assert_num_queries(6):
+    # Token, role groups, the customer in scope, the policy, three aggregates.
+    with django_assert_num_queries(7):
         response = client.get(performance_url(mine))
     assert response.json()["total"] == f"{lines}.00"
 

@@ -2,13 +2,16 @@
 full page, and a constant number of queries."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from classification.lifecycle import grade_window
+from classification.services.grading import regrade_preview
 from sales.models import SalesRecord
 from tests.accounts.factories import UserFactory
 from tests.customers.factories import CustomerFactory
@@ -48,7 +51,7 @@ def known_lines(customer):
         customer,
         drinks,
         [
-            (today, "100.05", "3"),  # this year and the last 12 months
+            (today, "100.05", "3"),  # this year and the grading window
             (date(today.year - 1, today.month, 1), "200.10", "2"),  # 12 months back: outside
             (date(today.year - 3, 1, 1), "7.00", "1"),  # all time only
         ],
@@ -68,7 +71,7 @@ def test_performance_shows_the_customers_own_figures(client, salesperson, custom
     assert (
         performance.this_year,
         performance.last_year,
-        performance.last_12_months,
+        performance.window_amount,
         performance.total,
     ) == (Decimal("100.05"), Decimal("200.10"), Decimal("100.05"), Decimal("307.15"))
     assert (performance.first_sale, performance.last_sale) == (
@@ -87,7 +90,38 @@ def test_performance_shows_the_customers_own_figures(client, salesperson, custom
     content = response.content.decode()
     assert 'data-testid="sales-this-year">100.05<' in content
     assert 'data-testid="sales-last-year">200.10<' in content
+    assert 'data-testid="sales-grading-window">100.05<' in content
+    assert f"Calendar year {today.year}<" in content
+    assert f"Calendar year {today.year - 1}<" in content
     assert "饮料" in content
+
+
+def test_the_cards_window_figure_is_the_regrade_amount_and_says_its_dates(
+    client, manager, customer
+):
+    start, end = grade_window()
+    product = ProductFactory()
+    add_lines(
+        customer,
+        product,
+        [
+            (start - timedelta(days=1), "500.00", "1"),  # the day before the window
+            (start, "12.34", "1"),  # its first day
+            (end, "0.66", "1"),  # its last day
+        ],
+    )
+    [change] = [c for c in regrade_preview().changes if c.customer_id == customer.pk]
+    client.force_login(manager)
+
+    response = client.get(url(customer), headers={"HX-Request": "true"})
+
+    performance = response.context["performance"]
+    assert performance.window_amount == change.amount == Decimal("13.00")
+    content = response.content.decode()
+    assert 'data-testid="sales-grading-window">13.00<' in content
+    dates = content.split('data-testid="sales-grading-window-dates">')[1].split("</p>")[0]
+    assert date_format(start, "SHORT_DATE_FORMAT") in dates
+    assert date_format(end, "SHORT_DATE_FORMAT") in dates
 
 
 def test_another_salespersons_customer_is_404(client, other_salesperson, customer, known_lines):
@@ -146,8 +180,8 @@ def test_query_count_does_not_grow_with_the_lines(
     add_lines(customer, product, [(today, "1.00", "1")] * lines)
     client.force_login(salesperson)
 
-    # Session, user, role groups, the customer in scope, then three aggregates.
-    with django_assert_num_queries(7):
+    # Session, user, role groups, the customer in scope, the policy, then three aggregates.
+    with django_assert_num_queries(8):
         response = client.get(url(customer), headers={"HX-Request": "true"})
 
     assert response.context["performance"].total == Decimal(lines)

@@ -1,8 +1,9 @@
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from classification.services.grading import regrade_apply
-from demo.seeding import DEMO_USERS, demo_password, seed_demo_data
+from accounts.roles import MANAGER
+from demo.seeding import DEMO_USERS, demo_password, seed_demo_data, seed_grades
 
 DEFAULT_CUSTOMERS = 300
 DEFAULT_SEED = 2026
@@ -60,14 +61,16 @@ class Command(BaseCommand):
             summary = seed_demo_data(
                 customers=customers, seed=seed, password=password, sales=max(sales, 0)
             )
-            # Grade the demo customers from their sales, as the nightly regrade would.
-            graded = regrade_apply(actor=None).changed
+            manager = get_user_model().objects.get(
+                username=next(demo.username for demo in DEMO_USERS if demo.role == MANAGER)
+            )
+            grades = seed_grades(seed=seed, manager=manager)
         self.stdout.write(
             f"Regions {summary.regions}, routes {summary.routes}, customers {summary.customers} "
             f"({summary.new_customers} new), contacts {summary.contacts}, "
             f"credit incidents {summary.credit_incidents}, products {summary.products}, "
             f"sales lines {summary.sales_lines} ({summary.new_sales_lines} new), "
-            f"grades changed by the regrade {graded}."
+            f"grades changed by the regrade {grades.regraded}, grades pinned {grades.pinned}."
         )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for demo in DEMO_USERS:
