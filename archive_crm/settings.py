@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "classification",
     "customers",
     "sales",
+    "review",
+    "visits",
     "reports",
     "demo",
 ]
@@ -185,6 +187,13 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # New cards typed without a code are numbered PREFIX + a zero-padded number (KH00001, ...).
 CUSTOMER_CODE_PREFIX = env.str("CUSTOMER_CODE_PREFIX", default="KH")
 CUSTOMER_CODE_WIDTH = env.int("CUSTOMER_CODE_WIDTH", default=5)
+
+# A day's visit report is due this many days later at this time (company time zone); one
+# submitted after it is late.
+VISIT_REPORT_DEADLINE_DAYS = env.int("VISIT_REPORT_DEADLINE_DAYS", default=1)
+VISIT_REPORT_DEADLINE_TIME = env.str("VISIT_REPORT_DEADLINE_TIME", default="10:00")
+# The largest photo or scan a visit takes, in bytes.
+VISIT_PHOTO_MAX_BYTES = env.int("VISIT_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

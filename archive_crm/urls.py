@@ -22,6 +22,8 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("classification/", include("classification.urls")),
     path("sales/", include("sales.urls")),
+    path("visits/", include("visits.urls")),
+    path("review/", include("review.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("archive_crm.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -4,8 +4,9 @@ import cleanly in layer order.
 
 From the bottom up: the base (settings, roles, generic forms and exchange formats); the
 reference data (the classification models and the rules that read only them); the card
-(customers); the facts (sales), which refer to the card; the logic that classifies customers
-from their sales and writes their cards; the analyses (reports); the demo data; and the root
+(customers); the facts (sales), which refer to the card; the review of proposed card changes
+(review); the logic that classifies customers from their sales and writes their cards; the
+channels that propose changes (visits); the analyses (reports); the demo data; and the root
 URLconf, which wires every app. A lower layer reaches an upper one only through what Django
 offers for it: signals, registries filled from an upper app's `AppConfig.ready()` (the card's
 panels), URL names and `include("app.urls")` strings."""
@@ -19,9 +20,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("archive_crm", "accounts", "classification", "customers", "sales", "reports")
-APPS += ("dataexchange", "demo")
+APPS += ("dataexchange", "demo", "review", "visits")
 
-LAYERS = ("base", "reference", "card", "facts", "classifying", "analyses", "demo", "project")
+LAYERS = (
+    "base",
+    "reference",
+    "card",
+    "facts",
+    "review",
+    "classifying",
+    "channels",
+    "analyses",
+    "demo",
+    "project",
+)
 
 # Each module belongs to the layer of the longest entry naming it or a package above it.
 PLACES = {
@@ -45,6 +57,8 @@ PLACES = {
     # It connects the classifying rules to the sales signals and registers the card's panels;
     # Django loads it by its name in INSTALLED_APPS, nothing imports it.
     "classification.apps": "classifying",
+    "review": "review",
+    "visits": "channels",
     "reports": "analyses",
     "demo": "demo",
     "archive_crm.urls": "project",

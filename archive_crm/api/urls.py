@@ -9,4 +9,6 @@ urlpatterns = [
     path("", include("customers.api.urls")),
     path("", include("classification.api.urls")),
     path("", include("sales.api.urls")),
+    path("", include("visits.api.urls")),
+    path("", include("review.api.urls")),
 ]

@@ -1,0 +1,5 @@
+from review import views
+
+app_name = "review"
+
+urlpatterns = views.urlpatterns

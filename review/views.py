@@ -1,0 +1,3 @@
+"""Pages: the review queue."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+from visits.views import reporting, reports
+
+app_name = "visits"
+
+urlpatterns = reports.urlpatterns + reporting.urlpatterns

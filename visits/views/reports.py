@@ -1,0 +1,3 @@
+"""Pages: a salesperson's daily visit reports."""
+
+urlpatterns: list = []
