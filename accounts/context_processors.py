@@ -1,7 +1,11 @@
-from accounts.roles import is_manager
+from accounts.roles import is_manager, is_sales
 
 
 def roles(request):
-    """`is_manager` for templates (navigation shows managers' pages only to managers)."""
+    """`is_manager` and `is_sales` for templates (the navigation shows each role its pages)."""
     user = getattr(request, "user", None)
-    return {"is_manager": bool(user and is_manager(user))}
+    signed_in = bool(user and user.is_authenticated)
+    return {
+        "is_manager": signed_in and is_manager(user),
+        "is_sales": signed_in and is_sales(user),
+    }

@@ -177,6 +177,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a "status" or "kind": each enum keeps a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "customers.models.Customer.Status",
+        "ProposalStatusEnum": "review.models.Proposal.Status",
+        "VisitKindEnum": "visits.models.Visit.Kind",
+    },
 }
 
 # Background work (the regrade) goes through Django's tasks interface. The immediate backend
@@ -192,6 +198,8 @@ CUSTOMER_CODE_WIDTH = env.int("CUSTOMER_CODE_WIDTH", default=5)
 # submitted after it is late.
 VISIT_REPORT_DEADLINE_DAYS = env.int("VISIT_REPORT_DEADLINE_DAYS", default=1)
 VISIT_REPORT_DEADLINE_TIME = env.str("VISIT_REPORT_DEADLINE_TIME", default="10:00")
+# The weekdays a report is due (Monday 0 … Sunday 6): a working day without one is missing.
+VISIT_REPORT_WORKDAYS = env.str("VISIT_REPORT_WORKDAYS", default="0,1,2,3,4")
 # The largest photo or scan a visit takes, in bytes.
 VISIT_PHOTO_MAX_BYTES = env.int("VISIT_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 

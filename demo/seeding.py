@@ -420,12 +420,14 @@ def route_schedule(index: int, today: datetime.date) -> tuple[str, datetime.date
     """The visit frequency and first visit date of a salesperson's `index`-th route (from 0):
     the first seven are weekly, one for each of the seven days starting `today`, so that
     every day has a round; the others alternate fortnightly and monthly on those days. The
-    first visit is one period before the route's day: recent, with the rounds going on."""
+    first visit is about four weeks before the route's day (four weekly rounds, two
+    fortnightly ones, one monthly): recent, with the rounds going on through the three
+    weeks of demo visit reports."""
     day = today + datetime.timedelta(days=index % DAYS_A_WEEK)
     if index < DAYS_A_WEEK:
-        return VisitFrequency.WEEKLY, day - datetime.timedelta(days=7)
+        return VisitFrequency.WEEKLY, day - datetime.timedelta(days=28)
     if index % 2:
-        return VisitFrequency.FORTNIGHTLY, day - datetime.timedelta(days=14)
+        return VisitFrequency.FORTNIGHTLY, day - datetime.timedelta(days=28)
     return VisitFrequency.MONTHLY, months_before(day, 1)
 
 

@@ -54,8 +54,9 @@ class ProposalDecided(Exception):
     def __init__(self, proposal: Proposal):
         self.proposal = proposal
         super().__init__(
-            _("This change was %(status)s already.")
-            % {"status": proposal.get_status_display().lower()}
+            _("This change was accepted already.")
+            if proposal.status == Proposal.Status.ACCEPTED
+            else _("This change was rejected already.")
         )
 
 
@@ -124,7 +125,9 @@ def _model_value(model: type[models.Model], field: str, value):
             ) from None
     if isinstance(model_field, models.DecimalField):
         try:
-            return Decimal(str(value))
+            number = Decimal(str(value))
+            # As the card stores it: 630000 is 630000.00, and compares equal to it.
+            return number.quantize(Decimal(1).scaleb(-model_field.decimal_places))
         except InvalidOperation:
             raise ValidationError({field: _("Enter a number.")}, code="invalid") from None
     if isinstance(model_field, models.BooleanField):
@@ -232,20 +235,29 @@ def _locked_pending(proposal: Proposal, actor) -> Proposal:
     if not is_manager(actor):
         raise PermissionDenied(_("Only managers review proposed changes."))
     current = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if current.status != Proposal.Status.PENDING or current.filed_at is None:
+    if current.status != Proposal.Status.PENDING:
         raise ProposalDecided(current)
+    if current.filed_at is None:
+        raise ValidationError(
+            _("This change is part of a draft: it can be decided once it is handed in."),
+            code="draft",
+        )
     return current
 
 
+_UNSEEN = object()
+
+
 def proposal_accept(
-    *, proposal: Proposal, actor, confirm: bool = False, comment: str = ""
+    *, proposal: Proposal, actor, confirm: bool = False, seen=_UNSEEN, comment: str = ""
 ) -> Proposal:
     """Accept a filed, pending proposal (managers): the change is written through the
     card's update door with the proposal's channel, its source as provenance, verified.
     Raises `ProposalDecided` when it was decided already (two reviewers at once: the first
     wins, the second is told), `ProposalStale` with the card's current value when the field
-    changed since the proposal and `confirm` is not given, and the card's own refusals
-    (ValidationError, CardArchived) unchanged."""
+    changed since the proposal and `confirm` is not given, or when `seen` (the current value
+    the reviewer was shown when confirming) is no longer the card's value; and the card's
+    own refusals (ValidationError, CardArchived) unchanged."""
     with transaction.atomic():
         proposal = _locked_pending(proposal, actor)
         customer = Customer.objects.select_for_update().get(pk=proposal.customer_id)
@@ -264,6 +276,8 @@ def proposal_accept(
         else:
             current = card_value(customer, proposal.field)
             if current != proposal.base_value and not confirm:
+                raise ProposalStale(proposal, current)
+            if confirm and seen is not _UNSEEN and current != seen:
                 raise ProposalStale(proposal, current)
             card_update(
                 customer=customer,

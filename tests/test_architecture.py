@@ -178,7 +178,9 @@ TEMPLATE_LAYERS = {
     "registration": "base",
     "customers": "card",
     "sales": "facts",
+    "review": "review",
     "classification": "classifying",
+    "visits": "channels",
     "reports": "analyses",
 }
 TEMPLATE_TAG = re.compile(r"""{%\s*(?:include|extends)\s+["']([^"']+)["']""")

@@ -1,8 +1,9 @@
 """Writes of the daily visit reports. A salesperson keeps one report a day: while it is a
 draft they add, change and remove visits and their proposed card changes; submitting hands
 the proposals to the review queue and marks the report late when it comes after the
-deadline (`report_deadline`). A submitted report is no longer its author's to change. The
-report counts as reviewed once none of its proposals is pending."""
+deadline (`report_deadline`). A submitted report is no longer its author's to change. It
+stays submitted until a manager has decided every proposal it made; then it counts as
+reviewed."""
 
 import datetime
 from collections.abc import Iterable, Mapping
@@ -212,15 +213,17 @@ def proposal_withdraw(*, proposal: Proposal, actor) -> None:
 
 def report_submit(*, report: VisitReport, actor) -> VisitReport:
     """Submit a draft report (its author only): its proposals go to the review queue, and
-    the report is late when submitted after `report_deadline`. A report without any
-    proposal has nothing to review: it counts as reviewed at once."""
+    the report is late when submitted after `report_deadline`. It is submitted until a
+    manager has decided its last proposal (`report_follow_review`); "reviewed" says that
+    its proposals were decided, so a report without any stays submitted."""
     with transaction.atomic():
         report = _own_draft(report, actor)
         now = timezone.now()
         report.submitted_at = now
         report.late = now > report_deadline(report.date)
-        filed = sum(proposals_file(source=visit) for visit in report.visits.all())
-        report.status = VisitReport.Status.SUBMITTED if filed else VisitReport.Status.REVIEWED
+        for visit in report.visits.all():
+            proposals_file(source=visit)
+        report.status = VisitReport.Status.SUBMITTED
         report.version += 1
         report.save(update_fields=["submitted_at", "late", "status", "version", "updated_at"])
     return report

@@ -364,9 +364,10 @@ def plan_for(user, day: datetime.date) -> list[PlannedRoute]:
     due by its own frequency when the customer has one, otherwise by the route's (see
     `stop_planned_on`); a route due that day is listed even when no stop is due.
 
-    Planned versus actual: when the daily visit reports exist, the visits filed for `day`
-    are to be matched against these stops here (one query by salesperson and date), so the
-    plan can show which stops were visited; until then the plan shows what is due only."""
+    Planned versus actual is computed above this layer, where the daily visit reports are:
+    `visits.reporting.route_coverage` counts the same plan (`stop_planned_on`) against the
+    visits filed on each day, and `visits.reporting.customers_overdue` lists the stops that
+    waited longer than their frequency."""
     routes = list(
         Route.objects.filter(salesperson=user, is_active=True)
         .select_related("region")

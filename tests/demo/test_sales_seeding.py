@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from customers.models import Customer, FieldProvenance
+from customers.models import Channel, Customer, FieldProvenance
 from demo.sales_seeding import CATALOGUE, seed_products, seed_sales
+from review.models import Proposal
 from sales.models import Product, ProductCategory, SalesRecord
 
 pytestmark = pytest.mark.django_db
@@ -76,4 +77,16 @@ def test_every_filled_card_field_has_import_provenance():
     )
     assert {"code", "name", "address", "phone", "region", "salesperson"} <= recorded
     assert "website" not in recorded  # never filled by the demo
-    assert set(FieldProvenance.objects.values_list("channel", flat=True)) == {"import"}
+    # Filled by the import, save what changed since: the changes accepted from the visit
+    # reports, and the one phone number the manager edited while a new one waited in review.
+    accepted = set(
+        Proposal.objects.filter(status=Proposal.Status.ACCEPTED).values_list("customer", "field")
+    )
+    later = FieldProvenance.objects.exclude(channel=Channel.IMPORT)
+    assert set(later.filter(channel=Channel.VISIT).values_list("customer", "field_name")) <= (
+        accepted
+    )
+    assert set(later.exclude(channel=Channel.VISIT).values_list("channel", "field_name")) <= {
+        (Channel.MANUAL, "phone")
+    }
+    assert later.filter(channel=Channel.MANUAL).count() <= 1

@@ -28,7 +28,9 @@ from customers.models import (
     GradeHistory,
 )
 from demo.seeding import DEMO_USERS, demo_leaves, demo_password
+from review.models import Proposal
 from sales.models import SalesRecord
+from visits.models import Visit, VisitReport
 
 pytestmark = pytest.mark.django_db
 
@@ -54,14 +56,25 @@ def counts():
             SalesRecord,
             Customer.history.model,
             Contact.history.model,
+            VisitReport,
+            Visit,
+            Proposal,
         )
     }
 
 
 def state():
-    """What a second run could change: the routes' schedules and the cards' planning, route
-    order, grades and versions."""
+    """What a second run could change: the routes' schedules, the cards' planning, route
+    order, grades and versions, and the visit reports and the decisions on their proposals."""
     return {
+        "reports": list(
+            VisitReport.objects.order_by("pk").values_list(
+                "pk", "status", "submitted_at", "late", "version"
+            )
+        ),
+        "proposals": list(
+            Proposal.objects.order_by("pk").values_list("pk", "status", "filed_at", "decided_at")
+        ),
         "routes": list(
             Route.objects.order_by("code").values_list(
                 "code",
@@ -102,7 +115,8 @@ def test_seeding_twice_changes_nothing_the_second_time_and_prints_the_logins():
     assert after_first["Region"] == 1 + 6 + len(demo_leaves())
     assert after_first["Route"] == 2 * len(demo_leaves())
     assert "(40 new)" in first and "(0 new)" in second
-    assert "grades changed by the regrade 0, grades pinned 0." in second
+    assert "grades changed by the regrade 0, grades pinned 0," in second
+    assert f"visit reports {after_first['VisitReport']} (0 new)" in second
     for output in (first, second):
         for demo in DEMO_USERS:
             assert f"  {demo.username:<10} demo-pass-123" in output
@@ -126,14 +140,21 @@ def test_more_customers_are_added_to_the_existing_ones():
     } == names
 
 
+def _delete_customers():
+    # The demo's visit reports and proposals hold on to their customers.
+    VisitReport.objects.all().delete()
+    Proposal.objects.all().delete()
+    Customer.objects.all().delete()
+
+
 def test_the_same_seed_gives_the_same_customers_and_another_seed_others():
     seed("--customers", "5", "--seed", "7", "--sales", "0")
     names = list(Customer.objects.values_list("name", flat=True))
-    Customer.objects.all().delete()
+    _delete_customers()
 
     seed("--customers", "5", "--seed", "7", "--sales", "0")
     assert list(Customer.objects.values_list("name", flat=True)) == names
-    Customer.objects.all().delete()
+    _delete_customers()
 
     seed("--customers", "5", "--seed", "8", "--sales", "0")
     assert list(Customer.objects.values_list("name", flat=True)) != names

@@ -98,6 +98,18 @@ def test_a_submitted_report_is_closed_to_its_author(salesperson):
         )
 
 
+def test_a_report_without_proposals_stays_submitted(salesperson):
+    report = report_create(
+        salesperson=salesperson,
+        day=DAY,
+        visits=[{"customer": CustomerFactory(salesperson=salesperson), "summary": "一切照旧"}],
+    )
+    report_submit(report=report, actor=salesperson)
+    report.refresh_from_db()
+    assert report.status == VisitReport.Status.SUBMITTED
+    assert report.submitted_at is not None
+
+
 def test_the_deadline_is_the_next_day_at_ten_in_the_companys_time(settings):
     deadline = report_deadline(DAY)
     assert (deadline.date(), deadline.hour, deadline.minute) == (datetime.date(2026, 12, 1), 10, 0)

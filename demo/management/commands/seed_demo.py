@@ -4,6 +4,7 @@ from django.db import transaction
 
 from accounts.roles import MANAGER
 from demo.seeding import DEMO_USERS, demo_password, seed_demo_data, seed_grades
+from demo.visit_seeding import seed_visit_reports
 
 DEFAULT_CUSTOMERS = 300
 DEFAULT_SEED = 2026
@@ -65,12 +66,15 @@ class Command(BaseCommand):
                 username=next(demo.username for demo in DEMO_USERS if demo.role == MANAGER)
             )
             grades = seed_grades(seed=seed, manager=manager)
+            visits = seed_visit_reports(seed=seed, manager=manager)
         self.stdout.write(
             f"Regions {summary.regions}, routes {summary.routes}, customers {summary.customers} "
             f"({summary.new_customers} new), contacts {summary.contacts}, "
             f"credit incidents {summary.credit_incidents}, products {summary.products}, "
             f"sales lines {summary.sales_lines} ({summary.new_sales_lines} new), "
-            f"grades changed by the regrade {grades.regraded}, grades pinned {grades.pinned}."
+            f"grades changed by the regrade {grades.regraded}, grades pinned {grades.pinned}, "
+            f"visit reports {visits.reports} ({visits.new_reports} new), "
+            f"proposed changes waiting for review {visits.pending}."
         )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for demo in DEMO_USERS:
