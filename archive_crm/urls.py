@@ -24,6 +24,7 @@ urlpatterns = [
     path("sales/", include("sales.urls")),
     path("visits/", include("visits.urls")),
     path("review/", include("review.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("archive_crm.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("sales.api.urls")),
     path("", include("visits.api.urls")),
     path("", include("review.api.urls")),
+    path("reports/", include("reports.api.urls")),
 ]

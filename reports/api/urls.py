@@ -1,0 +1,3 @@
+"""The analyses' API, under /api/v1/reports/."""
+
+urlpatterns: list = []

@@ -1,0 +1,173 @@
+"""What every analysis shares: the sales and customers it may read (the one scoping rule and
+the filters), the table it produces, and the formatters that turn that table into CSV, XLSX,
+JSON and a chart. One generator per analysis (in `reports.generators`) builds the table from
+aggregate queries; the pages and the API call the same generator and format its table."""
+
+import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pygal
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from pygal.style import Style
+
+from classification.models import Region
+from customers.models import Customer
+from dataexchange.formats import table_csv, table_xlsx
+from reports.filters import ReportFilters
+from sales.models import SalesRecord
+
+CENT = Decimal("0.01")
+MILLI = Decimal("0.001")
+# Shares are given with this many decimals (the API contract asks for at least 6).
+SHARE_DECIMALS = 6
+
+
+def money(value) -> Decimal:
+    """An amount exact to the cent (SQLite sums floats: back to cents)."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def quantity(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(MILLI)
+
+
+def share(part, whole) -> float:
+    """`part` of `whole` as a number in [0, 1] (0 for an empty whole)."""
+    if not whole:
+        return 0.0
+    return round(float(Decimal(str(part)) / Decimal(str(whole))), SHARE_DECIMALS)
+
+
+def customers_in_scope(user, filters: ReportFilters) -> QuerySet:
+    """The customers an analysis covers: the one scoping rule (`visible_to`), narrowed by
+    the filters' classifications (region with its sub-regions; grade as the card has it
+    now)."""
+    customers = Customer.objects.visible_to(user)
+    if filters.customer is not None:
+        customers = customers.filter(pk=filters.customer.pk)
+    if filters.no_grade:
+        customers = customers.filter(grade__isnull=True)
+    elif filters.grade is not None:
+        customers = customers.filter(grade=filters.grade)
+    if filters.region is not None:
+        customers = customers.filter(region__in=Region.objects.subtree_ids(filters.region))
+    if filters.route is not None:
+        customers = customers.filter(route=filters.route)
+    if filters.salesperson is not None:
+        customers = customers.filter(salesperson=filters.salesperson)
+    return customers
+
+
+def sales_in_scope(user, filters: ReportFilters) -> QuerySet:
+    """The sales lines of the period (both ends included) of the customers in scope, as one
+    queryset (the customers' conditions are a join, not a list of ids)."""
+    condition = Q(date__gte=filters.date_from, date__lte=filters.date_to)
+    scoped = customers_in_scope(user, filters)
+    if scoped.query.where:
+        condition &= Q(customer__in=scoped)
+    return SalesRecord.objects.filter(condition)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"  # text, count, money, quantity, share
+
+
+@dataclass
+class Table:
+    """An analysis's result: its columns, its rows (dicts by column key) and a total row.
+    `title` names it (sheet names, chart captions); `period` says what it covers;
+    `links` gives, by row index, the customer list URL behind a row, when there is one."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: list[dict]
+    total: dict = field(default_factory=dict)
+    period: tuple[datetime.date, datetime.date] | None = None
+    note: str = ""
+    links: dict[int, str] = field(default_factory=dict)
+
+
+def _cell(value, kind: str):
+    if value is None:
+        return ""
+    if kind == "share":
+        return f"{value * 100:.2f}%"
+    return value
+
+
+def table_rows(table: Table, *, with_total: bool = True) -> list[list]:
+    """The table's rows as cells for a file (shares as percentages), the total last."""
+    rows = [[_cell(row.get(c.key), c.kind) for c in table.columns] for row in table.rows]
+    if with_total and table.total:
+        first = table.columns[0].key
+        total = {first: str(_("Total")), **table.total}
+        rows.append([_cell(total.get(c.key), c.kind) for c in table.columns])
+    return rows
+
+
+def as_csv(table: Table) -> str:
+    return table_csv([str(c.label) for c in table.columns], table_rows(table))
+
+
+def as_xlsx(table: Table) -> bytes:
+    return table_xlsx(
+        [str(c.label) for c in table.columns], table_rows(table), sheet_name=str(table.title)
+    )
+
+
+def as_json(value):
+    """A table value as the API gives it: amounts and quantities as decimal strings,
+    dates in ISO, shares and counts as numbers."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+CHART_STYLE = Style(
+    background="transparent",
+    plot_background="transparent",
+    font_family="system-ui, -apple-system, 'Noto Sans CJK SC', sans-serif",
+    colors=("#1f6feb", "#2da44e", "#bf8700", "#cf222e", "#8250df", "#1b7c83", "#6e7781"),
+)
+
+
+def chart_svg(
+    points: Sequence[tuple[str, float]],
+    *,
+    title: str = "",
+    kind: str = "bar",
+    value_formatter: Callable[[float], str] | None = None,
+) -> str:
+    """A chart of labelled values as inline SVG, drawn on the server (pygal): no network,
+    no script, prints as it shows. `kind` is "bar" (horizontal bars: long labels stay
+    readable on a phone), "pie" or "line"."""
+    chart_class = {"bar": pygal.HorizontalBar, "pie": pygal.Pie, "line": pygal.Line}[kind]
+    chart = chart_class(
+        style=CHART_STYLE,
+        title=title or None,
+        show_legend=kind == "pie",
+        legend_at_bottom=True,
+        disable_xml_declaration=True,
+        explicit_size=False,
+        height=max(240, 36 * len(points) + 80) if kind == "bar" else 360,
+        js=(),
+        print_values=False,
+        truncate_label=-1,
+    )
+    if value_formatter is not None:
+        chart.value_formatter = value_formatter
+    if kind in ("bar", "line"):
+        chart.x_labels = [label for label, _value in points]
+        chart.add("", [value for _label, value in points])
+    else:
+        for label, value in points:
+            chart.add(label, value)
+    return chart.render(is_unicode=True)
