@@ -2,9 +2,8 @@
 answer the page, or the same table as CSV or XLSX (`?format=csv|xlsx`)."""
 
 from collections.abc import Callable
-from urllib.parse import urlencode
-
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
