@@ -7,9 +7,11 @@ import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pygal
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from pygal.style import Style
 
@@ -17,7 +19,7 @@ from classification.models import Region
 from customers.models import Customer
 from dataexchange.formats import table_csv, table_xlsx
 from reports.filters import ReportFilters
-from sales.models import SalesRecord
+from sales.models import ProductCategory, SalesRecord
 
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
@@ -68,7 +70,28 @@ def sales_in_scope(user, filters: ReportFilters) -> QuerySet:
     scoped = customers_in_scope(user, filters)
     if scoped.query.where:
         condition &= Q(customer__in=scoped)
+    if filters.category is not None:
+        categories = ProductCategory.objects.subtree_ids(filters.category)
+        condition &= Q(product__category__in=categories)
     return SalesRecord.objects.filter(condition)
+
+
+def customer_list_url(filters: ReportFilters, **narrower) -> str:
+    """The customer list showing the customers behind a row: the filters' classifications
+    and the row's own (`narrower`, in the list's parameters: `grade="A"`, `grade="null"`
+    for none, `region`, `route`, `salesperson`, `customer_type`, …). One customer is its
+    card."""
+    if filters.customer is not None:
+        return filters.customer.get_absolute_url()
+    params = {
+        "grade": "null" if filters.no_grade else filters.grade.code if filters.grade else None,
+        "region": filters.region.code if filters.region else None,
+        "route": filters.route.code if filters.route else None,
+        "salesperson": filters.salesperson.get_username() if filters.salesperson else None,
+        **narrower,
+    }
+    query = urlencode({key: value for key, value in params.items() if value})
+    return reverse("customers:list") + (f"?{query}" if query else "")
 
 
 @dataclass(frozen=True)
@@ -82,7 +105,10 @@ class Column:
 class Table:
     """An analysis's result: its columns, its rows (dicts by column key) and a total row.
     `title` names it (sheet names, chart captions); `period` says what it covers;
-    `links` gives, by row index, the customer list URL behind a row, when there is one."""
+    `links` gives, by row index, the customer list URL behind a row, when there is one.
+    `fields` are the keys the API gives of each row (rows may hold more, for the page).
+    `extra` holds what an analysis gives beside its rows (summaries, paging), by name: the
+    page reads it and the API answers it as top-level keys."""
 
     title: str
     columns: Sequence[Column]
@@ -91,6 +117,8 @@ class Table:
     period: tuple[datetime.date, datetime.date] | None = None
     note: str = ""
     links: dict[int, str] = field(default_factory=dict)
+    fields: Sequence[str] = ()
+    extra: dict = field(default_factory=dict)
 
 
 def _cell(value, kind: str):
@@ -123,12 +151,33 @@ def as_xlsx(table: Table) -> bytes:
 
 def as_json(value):
     """A table value as the API gives it: amounts and quantities as decimal strings,
-    dates in ISO, shares and counts as numbers."""
+    dates in ISO, shares and counts as numbers (nested lists and dicts likewise)."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, dict):
+        return {key: as_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_json(item) for item in value]
     return value
+
+
+def as_api(table: Table) -> dict:
+    """The table as the report API answers it: `{"rows": [...], "total": {...}}`, each row
+    with the table's `fields`, the period covered and the table's `extra` keys."""
+    fields = table.fields or [c.key for c in table.columns]
+    body = {
+        **as_json(table.extra),
+        "rows": [{key: as_json(row.get(key)) for key in fields} for row in table.rows],
+        "total": as_json(table.total),
+    }
+    if table.period:
+        body["period"] = {
+            "date_from": table.period[0].isoformat(),
+            "date_to": table.period[1].isoformat(),
+        }
+    return body
 
 
 CHART_STYLE = Style(
@@ -137,6 +186,16 @@ CHART_STYLE = Style(
     font_family="system-ui, -apple-system, 'Noto Sans CJK SC', sans-serif",
     colors=("#1f6feb", "#2da44e", "#bf8700", "#cf222e", "#8250df", "#1b7c83", "#6e7781"),
 )
+
+
+def _without_scripts(root):
+    """pygal writes its tooltip configuration as an inline script even without its
+    JavaScript: the chart is a static picture, so it goes (no inline script to allow)."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if str(child.tag).rsplit("}", 1)[-1] == "script":
+                parent.remove(child)
+    return root
 
 
 def chart_svg(
@@ -162,6 +221,7 @@ def chart_svg(
         print_values=False,
         truncate_label=-1,
     )
+    chart.add_xml_filter(_without_scripts)
     if value_formatter is not None:
         chart.value_formatter = value_formatter
     if kind in ("bar", "line"):

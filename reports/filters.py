@@ -10,10 +10,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import is_manager, person_name, salespeople
 from archive_crm.forms import DateInput
 from classification.lifecycle import months_before
 from classification.models import GradeLevel, Region, Route
 from customers.models import Customer
+from sales.models import ProductCategory
 
 NO_GRADE = "none"  # the grade filter's value for customers without a grade
 # The longest period an analysis covers: ten years of daily figures is already a lot.
@@ -61,10 +63,27 @@ class ReportFilters:
     route: Route | None = None
     salesperson: object | None = None
     customer: Customer | None = None
+    category: ProductCategory | None = None
 
     @property
     def days(self) -> int:
         return (self.date_to - self.date_from).days + 1
+
+    def as_query(self) -> dict[str, str]:
+        """These filters as the query parameters of a page or the API (for links from one
+        analysis to another)."""
+        grade = NO_GRADE if self.no_grade else self.grade.code if self.grade else ""
+        params = {
+            "date_from": self.date_from.isoformat(),
+            "date_to": self.date_to.isoformat(),
+            "grade": grade,
+            "region": self.region.code if self.region else "",
+            "route": self.route.code if self.route else "",
+            "salesperson": self.salesperson.get_username() if self.salesperson else "",
+            "customer": str(self.customer.pk) if self.customer else "",
+            "category": self.category.code if self.category else "",
+        }
+        return {key: value for key, value in params.items() if value}
 
     def previous(self) -> "ReportFilters":
         """The same filters over the period of the same length just before this one."""
@@ -78,6 +97,7 @@ class ReportFilters:
             route=self.route,
             salesperson=self.salesperson,
             customer=self.customer,
+            category=self.category,
         )
 
 
@@ -85,7 +105,8 @@ class ReportFilterForm(forms.Form):
     """The filters of the pages (GET) and of the API (query parameters): a period preset, or
     `date_from` and `date_to` (ISO dates, both included; given alone they make a custom
     range), then grade (code, or `none`), region (code; its sub-regions included), route
-    (code), salesperson (username) and customer (id)."""
+    (code), salesperson (username), customer (id) and product category (code; its
+    sub-categories included)."""
 
     preset = forms.ChoiceField(
         label=_("Period"), choices=Preset.CHOICES, required=False, initial=Preset.THIS_YEAR
@@ -97,6 +118,7 @@ class ReportFilterForm(forms.Form):
     route = forms.CharField(label=_("Route"), required=False, max_length=32)
     salesperson = forms.CharField(label=_("Salesperson"), required=False, max_length=150)
     customer = forms.IntegerField(label=_("Customer"), required=False, min_value=1)
+    category = forms.CharField(label=_("Product category"), required=False, max_length=32)
 
     def __init__(self, data=None, *, user, today: datetime.date | None = None, **kwargs):
         super().__init__(data, **kwargs)
@@ -127,6 +149,9 @@ class ReportFilterForm(forms.Form):
 
     def clean_route(self):
         return self._reference("route", Route.objects.all(), "code")
+
+    def clean_category(self):
+        return self._reference("category", ProductCategory.objects.all(), "code")
 
     def clean_salesperson(self):
         return self._reference("salesperson", get_user_model().objects.all(), "username")
@@ -165,6 +190,41 @@ class ReportFilterForm(forms.Form):
         cleaned.update(date_from=date_from, date_to=date_to, preset=preset)
         return cleaned
 
+    # The fields shown in the form's first row; the others fold under "Filters".
+    main_fields = ("preset", "date_from", "date_to")
+
+    def options(self) -> dict:
+        """An analysis's own choices (its form's extra fields), as its generator's keyword
+        arguments; none here."""
+        return {}
+
+    def with_choices(self) -> "ReportFilterForm":
+        """For a page: the classification fields as drop-downs of what exists (the values
+        stay codes and usernames, as in the API). A salesperson's analyses are their own, so
+        they get no salesperson choice."""
+        people = salespeople() if is_manager(self.user) else None
+        lists = {
+            "grade": [(g.code, g.name) for g in GradeLevel.objects.order_by("order", "code")]
+            + [(NO_GRADE, _("No grade"))],
+            "region": [(r.code, r.name) for r in Region.objects.order_by("name")],
+            "route": [(r.code, r.name) for r in Route.objects.order_by("name")],
+            "category": [(c.code, c.name) for c in ProductCategory.objects.order_by("code")],
+        }
+        if people is None:
+            self.fields.pop("salesperson", None)
+        else:
+            lists["salesperson"] = [(u.get_username(), person_name(u)) for u in people]
+        for name, choices in lists.items():
+            if name in self.fields:
+                self.fields[name].widget = forms.Select(choices=[("", _("All")), *choices])
+        return self
+
+    def main_bound_fields(self):
+        return [self[name] for name in self.fields if name in self.main_fields]
+
+    def more_bound_fields(self):
+        return [self[name] for name in self.fields if name not in self.main_fields]
+
     def filters(self) -> ReportFilters:
         """The valid form's filters (call after `is_valid()`)."""
         data = self.cleaned_data
@@ -179,4 +239,5 @@ class ReportFilterForm(forms.Form):
             route=data.get("route"),
             salesperson=data.get("salesperson"),
             customer=data.get("customer"),
+            category=data.get("category"),
         )

@@ -1,5 +1,16 @@
-"""The analyses' pages, under /reports/. Each analysis module adds its own patterns."""
+"""The analyses' pages, under /reports/: the index, then /reports/<slug>/ per analysis."""
+
+from django.urls import path
+
+from reports.catalogue import ANALYSES
+from reports.views.pages import analysis_view, index
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", index, name="index"),
+    *(
+        path(f"{analysis.slug}/", analysis_view(analysis), name=analysis.slug)
+        for analysis in ANALYSES
+    ),
+]

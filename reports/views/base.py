@@ -1,7 +1,6 @@
 """The page machinery every analysis shares: read the filters, call the generator, and
 answer the page, or the same table as CSV or XLSX (`?format=csv|xlsx`)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -10,8 +9,10 @@ from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from reports.analysis import Analysis
 from reports.base import Table, as_csv, as_xlsx
-from reports.filters import ReportFilterForm, ReportFilters
+from reports.catalogue import ANALYSES
+from reports.filters import Preset
 
 FILE_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -19,35 +20,34 @@ FILE_TYPES = {
 }
 
 
-def report_page(
-    request,
-    *,
-    build: Callable[[ReportFilters], dict],
-    template: str,
-    slug: str,
-    form_class=ReportFilterForm,
-):
-    """Render an analysis. `build(filters)` returns the page's context; its "table" (a
-    `reports.base.Table`) is what `?format=csv|xlsx` downloads. Bad filters re-render the
-    page with their errors and no figures."""
-    form = form_class(request.GET or None, user=request.user)
-    if request.GET and not form.is_valid():
-        return render(request, template, {"form": form, "table": None}, status=400)
-    if not request.GET:
-        form = form_class({}, user=request.user)
-        form.is_valid()
-    context = build(form.filters())
+def report_page(request, analysis: Analysis):
+    """An analysis's page: its filters, chart and table, or the same table as CSV or XLSX
+    (`?format=csv|xlsx`). Bad filters re-render the form with their errors, and no
+    figures, as a 400."""
+    data = request.GET.copy()
+    if not {"preset", "date_from", "date_to"} & set(data):
+        data["preset"] = Preset.THIS_YEAR  # shown as chosen, as it is applied
+    form = analysis.form_class(data, user=request.user).with_choices()
+    context = {"analysis": analysis, "analyses": [a for a in ANALYSES if a.listed], "form": form}
+    if not form.is_valid():
+        return render(request, analysis.template, {**context, "table": None}, status=400)
+    table = analysis.run(request.user, form)
     export = request.GET.get("format")
     if export:
         if export not in FILE_TYPES:
             return HttpResponseBadRequest(_("Unknown export format."))
-        return table_download(context["table"], slug=slug, file_format=export)
+        return table_download(table, slug=analysis.slug, file_format=export)
     query = request.GET.copy()
     query.pop("format", None)
     return render(
         request,
-        template,
-        {**context, "form": form, "export_query": urlencode(list(query.lists()), doseq=True)},
+        analysis.template,
+        {
+            **context,
+            **table_context(table),
+            "chart": analysis.chart(table) if analysis.chart else "",
+            "export_query": urlencode(list(query.lists()), doseq=True),
+        },
     )
 
 
