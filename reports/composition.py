@@ -217,7 +217,10 @@ def sales_composition(
                 "bought under."
             )
         )
-        % {"start": previous_period.date_from, "end": previous_period.date_to},
+        % {
+            "start": formats.date_format(previous_period.date_from),
+            "end": formats.date_format(previous_period.date_to),
+        },
         links=links,
         fields=SALES_COMPOSITION_FIELDS + (("group", "group_key") if breakdown else ()),
     )
