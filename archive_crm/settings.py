@@ -128,6 +128,8 @@ LANGUAGES = [
     ("zh-hans", _("Simplified Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own touches to a language's number and date formats (archive_crm/formats/<lang>/).
+FORMAT_MODULE_PATH = ["archive_crm.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -4,7 +4,7 @@ made from these declarations, so every analysis is filtered, exported, charted a
 same way."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rest_framework import serializers
 
@@ -16,7 +16,8 @@ from reports.filters import ReportFilterForm
 class Analysis:
     """`generate(user, filters, **form.options())` returns the analysis's table; `chart(table)`
     draws it (inline SVG). `slug` names its page (/reports/<slug>/), its API endpoint
-    (/api/v1/reports/<slug>/) and its downloads. `row_serializer` documents an API row."""
+    (/api/v1/reports/<slug>/) and its downloads. `row_serializer` documents an API row;
+    `extra_fields` the keys the API gives beside the rows (the table's `extra`), by name."""
 
     slug: str
     title: str
@@ -27,6 +28,7 @@ class Analysis:
     chart: Callable[[Table], str] | None = None
     template: str = "reports/report.html"
     listed: bool = True  # on the reports' index (per-customer reports are reached from a card)
+    extra_fields: dict[str, serializers.Field] = field(default_factory=dict)
 
     @property
     def url_name(self) -> str:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import pygal
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from pygal.style import Style
 
@@ -74,6 +75,20 @@ def sales_in_scope(user, filters: ReportFilters) -> QuerySet:
         categories = ProductCategory.objects.subtree_ids(filters.category)
         condition &= Q(product__category__in=categories)
     return SalesRecord.objects.filter(condition)
+
+
+def category_tree():
+    """The categories by id, and each category's top-level ancestor's id."""
+    categories = {category.pk: category for category in ProductCategory.objects.all()}
+
+    def top(pk):
+        seen = set()
+        while categories[pk].parent_id and pk not in seen:
+            seen.add(pk)
+            pk = categories[pk].parent_id
+        return pk
+
+    return categories, {pk: top(pk) for pk in categories}
 
 
 def customer_list_url(filters: ReportFilters, **narrower) -> str:
@@ -185,7 +200,28 @@ CHART_STYLE = Style(
     plot_background="transparent",
     font_family="system-ui, -apple-system, 'Noto Sans CJK SC', sans-serif",
     colors=("#1f6feb", "#2da44e", "#bf8700", "#cf222e", "#8250df", "#1b7c83", "#6e7781"),
+    # Drawn 640 wide and scaled to its box: labels stay legible on a phone.
+    label_font_size=15,
+    major_label_font_size=15,
+    legend_font_size=15,
+    title_font_size=17,
+    value_font_size=14,
+    tooltip_font_size=14,
 )
+
+
+def compact_number(value: float) -> str:
+    """A chart axis's number, short: 12.5万 / 3.2亿 in Chinese, 125k / 3.2M in English."""
+    language = get_language() or ""
+    steps = (
+        ((1e8, "亿"), (1e4, "万"))
+        if language.startswith("zh")
+        else ((1e9, "B"), (1e6, "M"), (1e3, "k"))
+    )
+    for size, unit in steps:
+        if abs(value) >= size:
+            return f"{value / size:.3g}{unit}"
+    return f"{value:.3g}" if value != int(value) else str(int(value))
 
 
 def _without_scripts(root):
@@ -204,29 +240,38 @@ def chart_svg(
     title: str = "",
     kind: str = "bar",
     value_formatter: Callable[[float], str] | None = None,
+    series: Sequence[tuple[str, Sequence[float]]] = (),
 ) -> str:
     """A chart of labelled values as inline SVG, drawn on the server (pygal): no network,
     no script, prints as it shows. `kind` is "bar" (horizontal bars: long labels stay
-    readable on a phone), "pie" or "line"."""
-    chart_class = {"bar": pygal.HorizontalBar, "pie": pygal.Pie, "line": pygal.Line}[kind]
+    readable on a phone), "stacked" (horizontal bars of several series, stacked), "pie" or
+    "line". A "bar", "stacked" or "line" chart of several series takes
+    them as `series` (each a name and one value per label of `points`), with a legend."""
+    chart_class = {
+        "bar": pygal.HorizontalBar,
+        "stacked": pygal.HorizontalStackedBar,
+        "pie": pygal.Pie,
+        "line": pygal.Line,
+    }[kind]
     chart = chart_class(
         style=CHART_STYLE,
         title=title or None,
-        show_legend=kind == "pie",
+        show_legend=kind == "pie" or bool(series),
         legend_at_bottom=True,
         disable_xml_declaration=True,
         explicit_size=False,
-        height=max(240, 36 * len(points) + 80) if kind == "bar" else 360,
+        width=640,
+        height=max(240, 40 * len(points) + 100) if kind in ("bar", "stacked") else 400,
         js=(),
         print_values=False,
         truncate_label=-1,
     )
     chart.add_xml_filter(_without_scripts)
-    if value_formatter is not None:
-        chart.value_formatter = value_formatter
-    if kind in ("bar", "line"):
+    chart.value_formatter = value_formatter or compact_number
+    if kind in ("bar", "stacked", "line"):
         chart.x_labels = [label for label, _value in points]
-        chart.add("", [value for _label, value in points])
+        for name, values in series or [("", [value for _label, value in points])]:
+            chart.add(name, list(values))
     else:
         for label, value in points:
             chart.add(label, value)

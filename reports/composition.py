@@ -7,10 +7,12 @@ category) into a table."""
 
 from collections import defaultdict
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, FilteredRelation, Q, Sum
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,7 @@ from reports.analysis import Analysis
 from reports.base import (
     Column,
     Table,
+    category_tree,
     chart_svg,
     customer_list_url,
     money,
@@ -30,7 +33,6 @@ from reports.base import (
     share,
 )
 from reports.filters import ReportFilterForm, ReportFilters
-from sales.models import ProductCategory
 
 
 class GradeBasis:
@@ -213,6 +215,15 @@ def sales_composition(
         period=(filters.date_from, filters.date_to),
         note=str(
             _(
+                "Each sale counts under the grade its customer had on the day of the sale "
+                "(the grade history)."
+            )
+            if basis == GradeBasis.AT_SALE
+            else _("Each sale counts under the grade its customer has today.")
+        )
+        + " "
+        + str(
+            _(
                 "Previous period: %(start)s to %(end)s. Customers count once per grade they "
                 "bought under."
             )
@@ -224,20 +235,6 @@ def sales_composition(
         links=links,
         fields=SALES_COMPOSITION_FIELDS + (("group", "group_key") if breakdown else ()),
     )
-
-
-def _category_tree():
-    """The categories by id, and each category's top-level ancestor's id."""
-    categories = {category.pk: category for category in ProductCategory.objects.all()}
-
-    def top(pk):
-        seen = set()
-        while categories[pk].parent_id and pk not in seen:
-            seen.add(pk)
-            pk = categories[pk].parent_id
-        return pk
-
-    return categories, {pk: top(pk) for pk in categories}
 
 
 PRODUCT_COMPOSITION_FIELDS = (
@@ -256,7 +253,7 @@ def product_composition(user, filters: ReportFilters, *, rollup: bool = False) -
     period, for the customers and classifications of the filters. Each category counts the
     lines of its own products; `rollup` gives the top-level categories instead, each with
     everything below it."""
-    categories, tops = _category_tree()
+    categories, tops = category_tree()
     sums = defaultdict(lambda: [Decimal(0), Decimal(0)])
     grouped = (
         sales_in_scope(user, filters)
@@ -272,10 +269,13 @@ def product_composition(user, filters: ReportFilters, *, rollup: bool = False) -
     total_quantity = quantity(sum(q for q, _a in sums.values()))
     total_amount = money(sum(a for _q, a in sums.values()))
     ordered = sorted(sums.items(), key=lambda item: (-item[1][1], categories[item[0]].code))
-    rows = []
+    rows, links = [], {}
     for pk, (qty, amount) in ordered:
         category = categories[pk]
         parent = categories.get(category.parent_id)
+        # The customers behind a category: those who bought it, ranked by what they bought.
+        query = urlencode({**filters.as_query(), "category": category.code})
+        links[len(rows)] = f"{reverse('reports:abc')}?{query}"
         rows.append(
             {
                 "category": category.name,
@@ -305,6 +305,7 @@ def product_composition(user, filters: ReportFilters, *, rollup: bool = False) -
             "amount_share": 1.0 if total_amount else 0.0,
         },
         period=(filters.date_from, filters.date_to),
+        links=links,
         fields=PRODUCT_COMPOSITION_FIELDS,
     )
 
@@ -315,7 +316,7 @@ def grade_category_matrix(
     """The grade × category matrix: for each grade, how its amount splits over the product
     categories (shares within the grade), in one query. `rollup` (the default) uses the
     top-level categories."""
-    categories, tops = _category_tree()
+    categories, tops = category_tree()
     grades = list(GradeLevel.objects.order_by("order", "code"))
     cells = defaultdict(lambda: [Decimal(0), Decimal(0)])
     grouped = (
@@ -416,23 +417,29 @@ class GradeCategoryForm(ReportFilterForm):
         return {"basis": self.cleaned_data.get("grade_basis") or GradeBasis.CURRENT}
 
 
-def _money_text(value) -> str:
-    return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
-
-
 def sales_composition_chart(table: Table) -> str:
     if any(row.get("group") for row in table.rows):
         return ""  # a breakdown's groups read better as the table
-    return chart_svg(
-        [(row["label"], float(row["amount"])) for row in table.rows],
-        value_formatter=_money_text,
-    )
+    return chart_svg([(row["label"], float(row["amount"])) for row in table.rows])
 
 
 def product_composition_chart(table: Table) -> str:
+    return chart_svg([(row["category"], float(row["amount"])) for row in table.rows])
+
+
+def grade_category_chart(table: Table) -> str:
+    """Each grade's amount split over the categories, as stacked bars of percentages."""
+    categories = [column for column in table.columns if column.kind == "share"]
+    if not table.rows or not categories:
+        return ""
     return chart_svg(
-        [(row["category"], float(row["amount"])) for row in table.rows],
-        value_formatter=_money_text,
+        [(row["label"], 0.0) for row in table.rows],
+        kind="stacked",
+        series=[
+            (str(column.label), [row.get(column.key, 0.0) * 100 for row in table.rows])
+            for column in categories
+        ],
+        value_formatter=lambda value: f"{value:.0f}%",
     )
 
 
@@ -505,4 +512,5 @@ GRADE_CATEGORY = Analysis(
     form_class=GradeCategoryForm,
     generate=grade_category_matrix,
     row_serializer=MatrixRowSerializer,
+    chart=grade_category_chart,
 )

@@ -198,25 +198,30 @@ class ReportFilterForm(forms.Form):
         arguments; none here."""
         return {}
 
-    def with_choices(self) -> "ReportFilterForm":
+    def for_page(self) -> "ReportFilterForm":
         """For a page: the classification fields as drop-downs of what exists (the values
-        stay codes and usernames, as in the API). A salesperson's analyses are their own, so
-        they get no salesperson choice."""
-        people = salespeople() if is_manager(self.user) else None
-        lists = {
-            "grade": [(g.code, g.name) for g in GradeLevel.objects.order_by("order", "code")]
-            + [(NO_GRADE, _("No grade"))],
-            "region": [(r.code, r.name) for r in Region.objects.order_by("name")],
-            "route": [(r.code, r.name) for r in Route.objects.order_by("name")],
-            "category": [(c.code, c.name) for c in ProductCategory.objects.order_by("code")],
-        }
-        if people is None:
+        stay codes and usernames, as in the API), read only for the fields the form has. A
+        salesperson's analyses are their own, so they get no salesperson choice."""
+        if not is_manager(self.user):
             self.fields.pop("salesperson", None)
-        else:
-            lists["salesperson"] = [(u.get_username(), person_name(u)) for u in people]
+        lists = {
+            "grade": lambda: [
+                *((g.code, str(g)) for g in GradeLevel.objects.order_by("order", "code")),
+                (NO_GRADE, _("No grade")),
+            ],
+            "region": lambda: [(r.code, str(r)) for r in Region.objects.order_by("name")],
+            "route": lambda: [(r.code, r.name) for r in Route.objects.order_by("name")],
+            "salesperson": lambda: [(u.get_username(), person_name(u)) for u in salespeople()],
+            "category": lambda: [
+                (c.code, c.name) for c in ProductCategory.objects.order_by("code")
+            ],
+        }
         for name, choices in lists.items():
             if name in self.fields:
-                self.fields[name].widget = forms.Select(choices=[("", _("All")), *choices])
+                self.fields[name].widget = forms.Select(choices=[("", _("All")), *choices()])
+        if "customer" in self.fields:
+            # One customer is chosen from its card, not by number: the page names it.
+            self.fields["customer"].widget = forms.HiddenInput()
         return self
 
     def main_bound_fields(self):

@@ -45,6 +45,11 @@ def query_parameters(form_class) -> list[OpenApiParameter]:
     return parameters
 
 
+class ReportPeriodSerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+
+
 class AnalysisView(APIView):
     analysis: Analysis
 
@@ -59,15 +64,14 @@ class AnalysisView(APIView):
 
 def analysis_api_view(analysis: Analysis):
     """The API view of `analysis`, documented with its parameters and row shape."""
+    name = analysis.slug.title().replace("-", "")
     body = inline_serializer(
-        name=analysis.row_serializer.__name__.removesuffix("Serializer") + "Report",
+        name=f"{name}Report",
         fields={
             "rows": analysis.row_serializer(many=True),
             "total": serializers.DictField(help_text=_("The same measures, summed")),
-            "period": inline_serializer(
-                name="ReportPeriod",
-                fields={"date_from": serializers.DateField(), "date_to": serializers.DateField()},
-            ),
+            "period": ReportPeriodSerializer(),
+            **analysis.extra_fields,
         },
     )
     schema = extend_schema(
@@ -83,9 +87,13 @@ def analysis_api_view(analysis: Analysis):
         tags=["reports"],
         operation_id="reports_" + analysis.slug.replace("-", "_"),
     )
-    view_class = type(
-        analysis.slug.title().replace("-", "") + "View",
-        (AnalysisView,),
-        {"analysis": analysis, "get": schema(AnalysisView.get)},
-    )
-    return view_class.as_view()
+
+    class View(AnalysisView):
+        # A method of its own: the schema is attached to the function.
+        @schema
+        def get(self, request):
+            return super().get(request)
+
+    View.analysis = analysis
+    View.__name__ = View.__qualname__ = f"{name}View"
+    return View.as_view()

@@ -27,7 +27,7 @@ def report_page(request, analysis: Analysis):
     data = request.GET.copy()
     if not {"preset", "date_from", "date_to"} & set(data):
         data["preset"] = Preset.THIS_YEAR  # shown as chosen, as it is applied
-    form = analysis.form_class(data, user=request.user).with_choices()
+    form = analysis.form_class(data, user=request.user).for_page()
     context = {"analysis": analysis, "analyses": [a for a in ANALYSES if a.listed], "form": form}
     if not form.is_valid():
         return render(request, analysis.template, {**context, "table": None}, status=400)

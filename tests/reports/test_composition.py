@@ -385,13 +385,13 @@ def test_queries_do_not_grow_with_the_data(client, manager, django_assert_max_nu
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    period = "date_from=2026-01-01&date_to=2026-12-31"
+
     def count():
         client.force_login(manager)
         with CaptureQueriesContext(connection) as queries:
-            assert (
-                client.get(url, {"date_from": "2026-01-01", "date_to": "2026-12-31"}).status_code
-                == 200
-            )
+            response = client.get(f"{url}{'&' if '?' in url else '?'}{period}")
+            assert response.status_code == 200, response.content
         return len(queries)
 
     def more(n):
@@ -409,3 +409,38 @@ def test_queries_do_not_grow_with_the_data(client, manager, django_assert_max_nu
     more(12)
     assert count() == small
     assert small <= 14
+
+
+def test_a_category_row_leads_to_the_customers_who_bought_it(client, world, manager):
+    client.force_login(manager)
+    html = client.get(reverse("reports:product-composition"), PERIOD).content.decode()
+    assert '/reports/abc/?date_from=2026-01-01&amp;date_to=2026-03-31&amp;category=SNACK"' in html
+
+
+def test_a_regrade_today_leaves_a_past_periods_figures_at_sale_unchanged(client, world, manager):
+    from customers.services import card_set_grade
+
+    before = api(client, manager, "sales-composition", grade_basis="at_sale", **PERIOD)
+    world.k1.refresh_from_db()
+    card_set_grade(
+        customer=world.k1,
+        grade=grade("scattered"),
+        pinned=True,
+        reason="test",
+        actor=manager,
+        expected_version=world.k1.version,
+    )
+    assert api(client, manager, "sales-composition", grade_basis="at_sale", **PERIOD) == before
+    today = api(client, manager, "sales-composition", **PERIOD)
+    scattered = {row["grade_code"]: row for row in today["rows"]}["scattered"]
+    assert Decimal(scattered["amount"]) == Decimal("50.00") + Decimal("150.15")  # RG and K1
+
+
+def test_the_page_says_which_grades_it_counts_under(client, world, manager):
+    client.force_login(manager)
+    page = client.get(reverse("reports:sales-composition"), PERIOD).content.decode()
+    assert "Each sale counts under the grade its customer has today." in page
+    page = client.get(
+        reverse("reports:sales-composition"), {**PERIOD, "grade_basis": "at_sale"}
+    ).content.decode()
+    assert "had on the day of the sale" in page
