@@ -168,9 +168,13 @@ def _note(months: int, series: list[_Series], totals: list[dict]) -> str:
     )
     window = gettext("The last %(months)s months up to the period's end replace its start.")
     if shrinking:
-        change = gettext("Shrinking over the last 3 months against %(compared)s: %(series)s.")
+        change = gettext(
+            "Shrinking over the last 3 complete months against %(compared)s: %(series)s."
+        )
     else:
-        change = gettext("Nothing is shrinking over the last 3 months against %(compared)s.")
+        change = gettext(
+            "Nothing is shrinking over the last 3 complete months against %(compared)s."
+        )
     return " ".join(
         [window % {"months": months}, change % {"compared": compared, "series": shrinking}]
     )
@@ -182,7 +186,8 @@ def trend(user, filters: ReportFilters, *, months: int = 12, by: str = SeriesBy.
     start. `by` splits the amount into series: the customers' current grade (no grade is a
     series of its own) or the top-level product categories (rolled up the tree).
 
-    Each series' `change` (in the total, and the total's own) compares its last 3 months with
+    Each series' `change` (in the total, and the total's own) compares its last 3 complete
+    months (a month the period ends in before its last day is left out) with
     the same months a year earlier (24 months) or with the 3 months before (12 months):
     below zero, the series is shrinking."""
     first = months_before(filters.date_to.replace(day=1), months - 1)
@@ -195,7 +200,11 @@ def trend(user, filters: ReportFilters, *, months: int = 12, by: str = SeriesBy.
         before = cells[month, series_of[pk]]
         cells[month, series_of[pk]] = (before[0] + qty, before[1] + amount)
     calendar = month_starts(first, filters.date_to)
-    recent, earlier = _compared(calendar, months)
+    # A month still running (the period ends before its last day) would look like a fall.
+    complete = (
+        calendar if (filters.date_to + datetime.timedelta(days=1)).day == 1 else calendar[:-1]
+    )
+    recent, earlier = _compared(complete, months)
     split = by != SeriesBy.TOTAL
 
     def entry(s: _Series, months_in: list[datetime.date]) -> dict:
