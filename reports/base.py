@@ -91,6 +91,13 @@ def category_tree():
     return categories, {pk: top(pk) for pk in categories}
 
 
+def analysis_url(slug: str, filters: ReportFilters, **overrides) -> str:
+    """Another analysis (by slug) over these filters, some of them replaced: how a row leads
+    to the customers behind it when the customer list cannot filter by sales (those who
+    bought a category, or in a month: the ABC ranking of them)."""
+    return f"{reverse(f'reports:{slug}')}?{urlencode({**filters.as_query(), **overrides})}"
+
+
 def customer_list_url(filters: ReportFilters, **narrower) -> str:
     """The customer list showing the customers behind a row: the filters' classifications
     and the row's own (`narrower`, in the list's parameters: `grade="A"`, `grade="null"`

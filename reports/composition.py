@@ -7,12 +7,10 @@ category) into a table."""
 
 from collections import defaultdict
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, FilteredRelation, Q, Sum
-from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +22,7 @@ from reports.analysis import Analysis
 from reports.base import (
     Column,
     Table,
+    analysis_url,
     category_tree,
     chart_svg,
     customer_list_url,
@@ -274,8 +273,7 @@ def product_composition(user, filters: ReportFilters, *, rollup: bool = False) -
         category = categories[pk]
         parent = categories.get(category.parent_id)
         # The customers behind a category: those who bought it, ranked by what they bought.
-        query = urlencode({**filters.as_query(), "category": category.code})
-        links[len(rows)] = f"{reverse('reports:abc')}?{query}"
+        links[len(rows)] = analysis_url("abc", filters, category=category.code)
         rows.append(
             {
                 "category": category.name,
@@ -337,7 +335,7 @@ def grade_category_matrix(
     levels = [(grade.pk, grade) for grade in grades]
     if any(grade is None for grade, _category in cells):
         levels.append((None, None))
-    rows = []
+    rows, links = [], {}
     for pk, grade in levels:
         grade_amount = sum(a for (g, _c), (_q, a) in cells.items() if g == pk)
         row = {
@@ -347,6 +345,8 @@ def grade_category_matrix(
             "amount": money(grade_amount),
             "categories": [],
         }
+        if basis == GradeBasis.CURRENT:
+            links[len(rows)] = customer_list_url(filters, grade=grade.code if grade else "null")
         for category_pk in used:
             qty, amount = cells.get((pk, category_pk), (Decimal(0), Decimal(0)))
             row[f"c{category_pk}"] = share(amount, grade_amount)
@@ -376,6 +376,7 @@ def grade_category_matrix(
         total=total,
         period=(filters.date_from, filters.date_to),
         note=str(_("Each cell is the category's share of the grade's sales amount.")),
+        links=links,
         fields=("grade", "grade_code", "amount", "categories"),
     )
 

@@ -26,6 +26,7 @@ from reports.analysis import Analysis
 from reports.base import (
     Column,
     Table,
+    analysis_url,
     category_tree,
     chart_svg,
     money,
@@ -221,7 +222,7 @@ def trend(user, filters: ReportFilters, *, months: int = 12, by: str = SeriesBy.
             row.update({SERIES_COLUMN.format(key=e["key"]): e["amount"] for e in row["series"]})
         return row
 
-    rows = []
+    rows, links = [], {}
     for month in calendar:
         entries = [entry(s, [month]) for s in series]
         row = {
@@ -231,6 +232,12 @@ def trend(user, filters: ReportFilters, *, months: int = 12, by: str = SeriesBy.
             "amount": money(sum(e["amount"] for e in entries)),
             "series": entries,
         }
+        # The customers behind a month: those who bought in it, ranked.
+        next_month = (month + datetime.timedelta(days=31)).replace(day=1)
+        last_day = min(next_month - datetime.timedelta(days=1), filters.date_to)
+        links[len(rows)] = analysis_url(
+            "abc", filters, date_from=month.isoformat(), date_to=last_day.isoformat()
+        )
         rows.append(with_columns(row))
     totals = [
         {
@@ -261,6 +268,7 @@ def trend(user, filters: ReportFilters, *, months: int = 12, by: str = SeriesBy.
         total=with_columns(total),
         period=(first, filters.date_to),
         note=_note(months, series, totals),
+        links=links,
         fields=("month", "quantity", "amount", "series"),
     )
 

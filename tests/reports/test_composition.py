@@ -444,3 +444,10 @@ def test_the_page_says_which_grades_it_counts_under(client, world, manager):
         reverse("reports:sales-composition"), {**PERIOD, "grade_basis": "at_sale"}
     ).content.decode()
     assert "had on the day of the sale" in page
+
+
+def test_a_matrix_row_leads_to_the_grades_customers(client, world, manager):
+    client.force_login(manager)
+    html = client.get(reverse("reports:grade-category"), PERIOD).content.decode()
+    assert '<a href="/customers/?grade=general">' in html
+    assert '<a href="/customers/?grade=null">' in html

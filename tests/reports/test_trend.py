@@ -344,3 +344,10 @@ def test_queries_do_not_grow_with_the_data(client, manager, url):
     small = count()
     more(12)
     assert count() == small
+
+
+def test_a_month_leads_to_the_customers_who_bought_in_it(client, world, manager):
+    client.force_login(manager)
+    html = client.get(reverse("reports:trend"), {"date_to": END.isoformat()}).content.decode()
+    assert '/reports/abc/?date_from=2026-02-01&amp;date_to=2026-02-28"' in html
+    assert '/reports/abc/?date_from=2026-03-01&amp;date_to=2026-03-20"' in html  # up to the end
