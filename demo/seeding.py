@@ -27,7 +27,7 @@ from classification.models import CustomerType, OwnershipForm, Region, Route, Vi
 from classification.services.grading import grade_levels, grade_pin, regrade_apply
 from classification.services.regions import region_create
 from classification.services.routes import route_create, route_reorder, stops_ordered
-from customers.models import Channel, Contact, CreditIncident, Customer
+from customers.models import Channel, Contact, CreditIncident, Customer, GradeHistory
 from customers.services import customer_archive, customers_create_bulk
 from customers.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
 from demo.sales_seeding import seed_products, seed_sales
@@ -855,6 +855,10 @@ PIN_REASON_TOP = "战略合作伙伴，签有年度框架协议，按%(grade)s�
 PIN_REASON_BOTTOM = "信用问题尚未解决，暂按%(grade)s管理"
 
 
+# When the demo's grades were set before today's regrade: every quarter over two years.
+PAST_REGRADES_DAYS_AGO = (730, 639, 548, 457, 365, 274, 183, 91)
+
+
 @dataclass(frozen=True)
 class GradeSummary:
     regraded: int
@@ -867,7 +871,15 @@ def seed_grades(*, seed: int, manager) -> GradeSummary:
     the highest grade, a customer with an unresolved credit incident held at the lowest.
     Which customers is drawn from the seed and each code, up to `MAX_PINS` pinned grades;
     pinned ones are left alone, so a second run changes nothing."""
-    regraded = regrade_apply(actor=None).changed
+    today = timezone.localdate()
+    regraded = 0
+    if not GradeHistory.objects.exists():
+        # A company that has graded every quarter for two years: the analyses that count each
+        # sale under the grade of its day have a history to read, regrades included.
+        for days_ago in PAST_REGRADES_DAYS_AGO:
+            day = today - datetime.timedelta(days=days_ago)
+            regraded += regrade_apply(actor=None, today=day).changed
+    regraded += regrade_apply(actor=None, today=today).changed
     levels = [level for level in grade_levels() if level.is_active]  # highest first
     if len(levels) < 2:
         return GradeSummary(regraded, 0)

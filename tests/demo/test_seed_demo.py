@@ -181,7 +181,16 @@ def test_demo_customers_are_valid_cards_with_history_contacts_and_classification
     assert graded > 0
     created = Customer.history.filter(history_type="+")
     assert created.count() == created.filter(history_channel=Channel.IMPORT).count() == 60
-    assert Customer.history.filter(history_channel=Channel.REGRADE).count() == graded
+    # Graded every quarter for two years, then today: a history the analyses can read.
+    assert Customer.history.filter(history_channel=Channel.REGRADE).count() >= graded
+    open_periods = GradeHistory.objects.filter(valid_to__isnull=True)
+    grades = dict(Customer.objects.values_list("pk", "grade_id"))
+    assert all(period.grade_id == grades[period.customer_id] for period in open_periods)
+    assert {pk for pk, grade in grades.items() if grade} <= {p.customer_id for p in open_periods}
+    oldest = GradeHistory.objects.order_by("valid_from").first().valid_from
+    assert (timezone.localdate() - oldest).days == 730
+    regraded = GradeHistory.objects.values("customer").annotate(n=Count("pk")).filter(n__gt=1)
+    assert regraded.exists()
     per_customer = Customer.objects.annotate(
         contacts_count=Count("contacts"),
         primary_count=Count("contacts", filter=Q(contacts__is_primary=True)),
