@@ -2,6 +2,7 @@
 answer the page, or the same table as CSV or XLSX (`?format=csv|xlsx`)."""
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -65,7 +66,9 @@ def cell_text(value, kind: str) -> str:
     if value is None or value == "":
         return "—"
     if kind == "share":
-        return formats.number_format(value * 100, decimal_pos=1, use_l10n=True) + "%"
+        # Rounded here: number_format cuts decimals off (70.96% would read 70.9%).
+        percent = (Decimal(str(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return formats.number_format(percent, decimal_pos=1, use_l10n=True) + "%"
     if kind == "money":
         return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
     if kind == "quantity":
