@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "sales",
     "review",
     "visits",
+    "customerforms",
+    "investigations",
     "reports",
     "demo",
 ]
@@ -152,6 +154,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
+
+# E-mail (customer form links, password resets): printed on the console unless a backend is
+# configured, e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.com:587.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="archive-crm@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

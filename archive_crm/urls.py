@@ -24,6 +24,8 @@ urlpatterns = [
     path("sales/", include("sales.urls")),
     path("visits/", include("visits.urls")),
     path("review/", include("review.urls")),
+    path("forms/", include("customerforms.urls")),
+    path("investigations/", include("investigations.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("archive_crm.api.urls")),

@@ -6,10 +6,11 @@ From the bottom up: the base (settings, roles, generic forms and exchange format
 reference data (the classification models and the rules that read only them); the card
 (customers); the facts (sales), which refer to the card; the review of proposed card changes
 (review); the logic that classifies customers from their sales and writes their cards; the
-channels that propose changes (visits); the analyses (reports); the demo data; and the root
-URLconf, which wires every app. A lower layer reaches an upper one only through what Django
-offers for it: signals, registries filled from an upper app's `AppConfig.ready()` (the card's
-panels), URL names and `include("app.urls")` strings."""
+channels that propose changes (visits, customer forms, investigations); the analyses
+(reports); the demo data; and the root URLconf, which wires every app. A lower layer reaches
+an upper one only through what Django offers for it: signals, registries filled from an
+upper app's `AppConfig.ready()` (the card's panels), URL names and `include("app.urls")`
+strings."""
 
 import ast
 import os
@@ -20,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("archive_crm", "accounts", "classification", "customers", "sales", "reports")
-APPS += ("dataexchange", "demo", "review", "visits")
+APPS += ("dataexchange", "demo", "review", "visits", "customerforms", "investigations")
 
 LAYERS = (
     "base",
@@ -59,6 +60,8 @@ PLACES = {
     "classification.apps": "classifying",
     "review": "review",
     "visits": "channels",
+    "customerforms": "channels",
+    "investigations": "channels",
     "reports": "analyses",
     "demo": "demo",
     "archive_crm.urls": "project",
@@ -181,6 +184,8 @@ TEMPLATE_LAYERS = {
     "review": "review",
     "classification": "classifying",
     "visits": "channels",
+    "customerforms": "channels",
+    "investigations": "channels",
     "reports": "analyses",
 }
 TEMPLATE_TAG = re.compile(r"""{%\s*(?:include|extends)\s+["']([^"']+)["']""")

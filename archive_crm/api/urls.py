@@ -11,5 +11,7 @@ urlpatterns = [
     path("", include("sales.api.urls")),
     path("", include("visits.api.urls")),
     path("", include("review.api.urls")),
+    path("", include("customerforms.api.urls")),
+    path("", include("investigations.api.urls")),
     path("reports/", include("reports.api.urls")),
 ]

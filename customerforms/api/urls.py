@@ -1,0 +1,3 @@
+"""The customerforms API, under /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The investigations API, under /api/v1/."""
+
+urlpatterns: list = []
