@@ -1,4 +1,7 @@
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
+
+from archive_crm.api.parsers import SafeJSONParser
 
 
 class ObtainTokenView(ObtainAuthToken):
@@ -8,3 +11,4 @@ class ObtainTokenView(ObtainAuthToken):
     # No login needed, and any session is ignored: a signed-in browser would otherwise have
     # to send a CSRF token just to ask for an API token.
     authentication_classes = []
+    parser_classes = [FormParser, MultiPartParser, SafeJSONParser]
