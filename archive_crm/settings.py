@@ -161,6 +161,23 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="archive-crm@localhost")
 
+# Customer data form links: default and longest life in days, public requests allowed per
+# client address and per link (django-ratelimit's notation), and the company name the form
+# and its e-mail show (empty: the product's name).
+CUSTOMER_FORM_EXPIRY_DAYS = env.int("CUSTOMER_FORM_EXPIRY_DAYS", default=14)
+CUSTOMER_FORM_MAX_EXPIRY_DAYS = env.int("CUSTOMER_FORM_MAX_EXPIRY_DAYS", default=90)
+CUSTOMER_FORM_RATE_PER_ADDRESS = env.str("CUSTOMER_FORM_RATE_PER_ADDRESS", default="20/10m")
+CUSTOMER_FORM_RATE_PER_LINK = env.str("CUSTOMER_FORM_RATE_PER_LINK", default="10/10m")
+CUSTOMER_FORM_COMPANY_NAME = env.str("CUSTOMER_FORM_COMPANY_NAME", default="")
+# The cache holds the public form's rate-limit counts: one shared cache (CACHE_URL, e.g.
+# redis://127.0.0.1:6379/1) when several app processes serve, each process's memory otherwise.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# The largest agency report an investigation takes, in MB (PDF, JPEG or PNG, told by content).
+INVESTIGATION_REPORT_MAX_MB = env.int("INVESTIGATION_REPORT_MAX_MB", default=10)
+# The risk view lists top-grade customers with no investigation requested for this many months.
+INVESTIGATION_STALE_MONTHS = env.int("INVESTIGATION_STALE_MONTHS", default=12)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -197,6 +214,8 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "customers.models.Customer.Status",
         "ProposalStatusEnum": "review.models.Proposal.Status",
         "VisitKindEnum": "visits.models.Visit.Kind",
+        "FormLinkStateEnum": "customerforms.models.FormLink.State",
+        "CustomerFormFieldEnum": "customerforms.models.FORM_FIELDS",
     },
 }
 

@@ -272,6 +272,7 @@ def chart_svg(
         js=(),
         print_values=False,
         truncate_label=-1,
+        no_data_text=str(_("No data")),
     )
     chart.add_xml_filter(_without_scripts)
     chart.value_formatter = value_formatter or compact_number

@@ -4,6 +4,7 @@ from reports.abc import ABC
 from reports.composition import GRADE_CATEGORY, PRODUCT_COMPOSITION, SALES_COMPOSITION
 from reports.customer_composition import CUSTOMER_COMPOSITION
 from reports.customer_reports import CUSTOMER_BUSINESS, CUSTOMER_SALES
+from reports.investigation_costs import INVESTIGATION_COSTS
 from reports.trend import TREND
 
 ANALYSES = [
@@ -15,4 +16,5 @@ ANALYSES = [
     TREND,
     CUSTOMER_SALES,
     CUSTOMER_BUSINESS,
+    INVESTIGATION_COSTS,
 ]

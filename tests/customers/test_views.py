@@ -303,8 +303,9 @@ def test_card_query_count_does_not_grow_with_contacts_incidents_or_history(
         # Session, user, roles, the card with its links, provenance, contacts, incidents,
         # history, one per kind of link named in the history (4 here, and the salesperson),
         # permissions (2), the classification policy (lifecycle), the grade history, the
-        # grade levels of the pin form and the visit history.
-        with django_assert_num_queries(19):
+        # grade levels of the pin form, the visit history, the data form links and the
+        # investigations.
+        with django_assert_num_queries(21):
             assert client.get(customer.get_absolute_url()).status_code == 200
 
     client.force_login(manager)

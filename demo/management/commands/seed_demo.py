@@ -3,6 +3,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.roles import MANAGER
+from demo.form_seeding import seed_customer_forms
+from demo.investigation_seeding import seed_investigations
 from demo.seeding import DEMO_USERS, demo_password, seed_demo_data, seed_grades
 from demo.visit_seeding import seed_visit_reports
 
@@ -67,6 +69,8 @@ class Command(BaseCommand):
             )
             grades = seed_grades(seed=seed, manager=manager)
             visits = seed_visit_reports(seed=seed, manager=manager)
+            forms = seed_customer_forms(seed=seed, manager=manager)
+            investigations = seed_investigations(seed=seed, manager=manager)
         self.stdout.write(
             f"Regions {summary.regions}, routes {summary.routes}, customers {summary.customers} "
             f"({summary.new_customers} new), contacts {summary.contacts}, "
@@ -74,6 +78,7 @@ class Command(BaseCommand):
             f"sales lines {summary.sales_lines} ({summary.new_sales_lines} new), "
             f"grades changed by the regrade {grades.regraded}, grades pinned {grades.pinned}, "
             f"visit reports {visits.reports} ({visits.new_reports} new), "
+            f"customer form links {forms} new, credit investigations {investigations} new, "
             f"proposed changes waiting for review {visits.pending}."
         )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
