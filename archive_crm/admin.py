@@ -128,3 +128,16 @@ class ServiceWriteInline(admin.options.InlineModelAdmin):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form = _showing_refusal(formset.form, request)
         return formset
+
+
+class ReadOnlyAdminMixin:
+    """No add, change or delete in the admin, whoever asks: the services write."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -8,10 +8,10 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from archive_crm.admin import ReadOnlyAdminMixin
 from customerforms.models import FormLink, FormSubmission
 from customerforms.services import LinkStateConflict, link_revoke
 from customers.models import Customer
-from visits.admin import ReadOnlyAdminMixin
 
 
 class SubmissionInline(ReadOnlyAdminMixin, admin.TabularInline):

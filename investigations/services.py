@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_manager
+from archive_crm.uploads import MEGABYTE, upload_content_type
 from classification.services.reference import reference_delete
 from customers.models import Channel, Customer
 from investigations.models import Agency, Investigation
@@ -29,7 +30,6 @@ from investigations.selectors import proposals_of
 from review.models import Proposal
 from review.selectors import field_label
 from review.services import CREDIT_INCIDENT, proposal_create
-from visits.services import PHOTO_SIGNATURES
 
 AGENCY_FIELDS = ("code", "name", "name_en", "contact", "phone", "order", "is_active")
 # What the agency's delivery records on the investigation.
@@ -50,7 +50,6 @@ REPORT_EXTENSIONS = {
     "image/jpeg": (".jpg", ".jpeg"),
     "image/png": (".png",),
 }
-MEGABYTE = 1_048_576
 
 
 class InvestigationDelivered(Exception):
@@ -148,20 +147,7 @@ def report_content_type(upload) -> str:
     not a PDF, JPEG or PNG, told by its first bytes, whose name's extension agrees. Reads
     the first bytes only and stores nothing."""
     limit = getattr(settings, "INVESTIGATION_REPORT_MAX_MB", 10)
-    if upload.size > limit * MEGABYTE:
-        raise ValidationError(
-            {
-                "report": _("The file is %(size)s MB; at most %(limit)s MB are accepted.")
-                % {"size": round(upload.size / MEGABYTE, 1), "limit": limit}
-            },
-            code="too_big",
-        )
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = next(
-        (kind for signature, kind in PHOTO_SIGNATURES.items() if head.startswith(signature)),
-        None,
-    )
+    content_type = upload_content_type(upload, field="report", max_bytes=limit * MEGABYTE)
     extension = PurePath(upload.name or "").suffix.lower()
     if content_type is None or extension not in REPORT_EXTENSIONS[content_type]:
         raise ValidationError(

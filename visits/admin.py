@@ -8,21 +8,9 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from archive_crm.admin import ReadOnlyAdminMixin
 from visits.models import Visit, VisitPhoto, VisitReport
 from visits.selectors import reports_readable_by
-
-
-class ReadOnlyAdminMixin:
-    """No add, change or delete in the admin, whoever asks: the services write."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class VisitInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_sales
+from archive_crm.uploads import upload_content_type
 from customers.models import Channel, Customer
 from review.models import Proposal
 from review.services import proposal_create, proposals_file
@@ -33,12 +34,6 @@ VISIT_FIELDS = (
     "latitude",
     "longitude",
 )
-# What a photo may be, told by its first bytes (not by the name or the browser's word).
-PHOTO_SIGNATURES = {
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"%PDF-": "application/pdf",
-}
 
 
 class ReportClosed(Exception):
@@ -264,21 +259,8 @@ def photo_add(*, visit: Visit, upload, kind: str, actor) -> VisitPhoto:
     """Attach a photo or a scanned document (JPEG, PNG or PDF, told by its first bytes, at
     most `VISIT_PHOTO_MAX_BYTES`) to a visit of a draft report, stored through Django's
     storage API."""
-    if upload.size > settings.VISIT_PHOTO_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": _("The file is %(size)s MB; at most %(limit)s MB are accepted.")
-                % {
-                    "size": round(upload.size / 1_048_576, 1),
-                    "limit": settings.VISIT_PHOTO_MAX_BYTES // 1_048_576,
-                }
-            }
-        )
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = next(
-        (kind for signature, kind in PHOTO_SIGNATURES.items() if head.startswith(signature)),
-        None,
+    content_type = upload_content_type(
+        upload, field="file", max_bytes=settings.VISIT_PHOTO_MAX_BYTES
     )
     if content_type is None:
         raise ValidationError({"file": _("Upload a JPEG or PNG photo or a PDF document.")})

@@ -78,15 +78,17 @@ def test_every_filled_card_field_has_import_provenance():
     assert {"code", "name", "address", "phone", "region", "salesperson"} <= recorded
     assert "website" not in recorded  # never filled by the demo
     # Filled by the import, save what changed since: the changes accepted from the visit
-    # reports, and the one phone number the manager edited while a new one waited in review.
+    # reports and the investigations, and the one phone number the manager edited while a new
+    # one waited in review.
     accepted = set(
         Proposal.objects.filter(status=Proposal.Status.ACCEPTED).values_list("customer", "field")
     )
     later = FieldProvenance.objects.exclude(channel=Channel.IMPORT)
-    assert set(later.filter(channel=Channel.VISIT).values_list("customer", "field_name")) <= (
-        accepted
-    )
+    reviewed = later.filter(channel__in=(Channel.VISIT, Channel.INVESTIGATION))
+    assert set(reviewed.values_list("customer", "field_name")) <= accepted
     assert set(later.exclude(channel=Channel.VISIT).values_list("channel", "field_name")) <= {
-        (Channel.MANUAL, "phone")
+        (Channel.MANUAL, "phone"),
+        (Channel.INVESTIGATION, "credit_rating"),
+        (Channel.INVESTIGATION, "credit_limit"),
     }
     assert later.filter(channel=Channel.MANUAL).count() <= 1

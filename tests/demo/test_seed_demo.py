@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from classification.models import Region, Route, VisitFrequency
 from classification.services.grading import regrade_preview
 from classification.services.routes import plan_for, route_optimise_preview
+from customerforms.models import FormLink, FormSubmission
 from customers.models import (
     Channel,
     Contact,
@@ -28,6 +29,7 @@ from customers.models import (
     GradeHistory,
 )
 from demo.seeding import DEMO_USERS, demo_leaves, demo_password
+from investigations.models import Investigation
 from review.models import Proposal
 from sales.models import SalesRecord
 from visits.models import Visit, VisitReport
@@ -141,9 +143,13 @@ def test_more_customers_are_added_to_the_existing_ones():
 
 
 def _delete_customers():
-    # The demo's visit reports and proposals hold on to their customers.
+    # The demo's visit reports, data form links, investigations and proposals hold on to
+    # their customers.
     VisitReport.objects.all().delete()
     Proposal.objects.all().delete()
+    FormSubmission.objects.all().delete()
+    FormLink.objects.all().delete()
+    Investigation.objects.all().delete()
     Customer.objects.all().delete()
 
 

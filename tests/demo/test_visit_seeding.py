@@ -106,20 +106,23 @@ def test_proposals_were_decided_by_the_manager_and_a_few_wait_one_on_a_changed_c
     stale = [p for p in pending if card_value(p.customer, p.field) != p.base_value]
     assert len(stale) == 1
     # Accepted through the card's door: provenance "visit report", verified, by the manager.
-    for proposal in accepted.exclude(field__in=("contact", "credit_incident")):
+    visits = accepted.filter(channel=Channel.VISIT)
+    for proposal in visits.exclude(field__in=("contact", "credit_incident")):
         provenance = FieldProvenance.objects.get(
             customer=proposal.customer, field_name=proposal.field
         )
         assert (provenance.channel, provenance.verified) == (Channel.VISIT, True)
         assert card_value(proposal.customer, proposal.field) == proposal.value
     # Filed when their report was handed in; a report is reviewed once none waits.
-    for proposal in Proposal.objects.all():
+    for proposal in Proposal.objects.filter(channel=Channel.VISIT):
         report = proposal.source.report
         assert proposal.filed_at == report.submitted_at
         waiting = report.status == VisitReport.Status.SUBMITTED
         assert (
             waiting
-            == Proposal.objects.pending().filter(source_id__in=report.visits.values("pk")).exists()
+            == Proposal.objects.pending()
+            .filter(channel=Channel.VISIT, source_id__in=report.visits.values("pk"))
+            .exists()
         )
 
 
