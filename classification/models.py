@@ -4,7 +4,7 @@ grade levels and routes. This is the bottom layer: it imports no other app."""
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -72,13 +72,21 @@ class Region(ReferenceData):
         verbose_name_plural = _("regions")
 
 
+# A colour as the pages paint it: the form, the API, the admin and imports all check it here.
+COLOR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # and six hex digits."))
+
+
 class GradeLevel(ReferenceData):
     """A customer grade (客户等级) and its standard (客户等级标准): a customer whose sales over
     the policy's trailing window reach `min_amount` gets the highest such grade. `order` 1
     is the highest grade."""
 
     color = models.CharField(
-        _("colour"), max_length=7, default="#616e7c", help_text=_("Hex colour, e.g. #1f6feb")
+        _("colour"),
+        max_length=7,
+        default="#616e7c",
+        validators=[COLOR_VALIDATOR],
+        help_text=_("Hex colour, e.g. #1f6feb"),
     )
     min_amount = models.DecimalField(
         _("minimum sales amount"),

@@ -5,7 +5,6 @@ only; everything goes through classification.services.grading."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -34,18 +33,10 @@ from customers.services import CardArchived, CardConflict
 
 
 class GradeLevelForm(forms.ModelForm):
-    color = forms.CharField(
-        label=_("colour"),
-        max_length=7,
-        validators=[
-            RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # and six hex digits."))
-        ],
-        widget=forms.TextInput(attrs={"type": "color"}),
-    )
-
     class Meta:
         model = GradeLevel
         fields = GRADE_STANDARD_FIELDS
+        widgets = {"color": forms.TextInput(attrs={"type": "color"})}
 
 
 class BaseGradeLevelFormSet(BaseModelFormSet):

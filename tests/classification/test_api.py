@@ -55,6 +55,16 @@ def test_grade_levels_show_their_colour(salesperson):
     ]
 
 
+@pytest.mark.parametrize("colour", ['#fff"><', "red", "#12345g", "#1234567"])
+def test_a_grade_colour_the_page_would_refuse_is_refused_by_the_api_too(manager, colour):
+    key = GradeLevel.objects.get(code="key")
+    response = as_user(manager).patch(f"/api/v1/grade-levels/{key.pk}/", {"color": colour})
+    assert response.status_code == 400
+    assert "color" in response.json()
+    key.refresh_from_db()
+    assert key.color == "#c62828"
+
+
 def test_regions_show_their_parent_by_code_and_filter_by_parent(salesperson):
     province = RegionFactory(code="GD", name="广东")
     RegionFactory(code="GZ", name="广州", parent=province)
