@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,10 @@ from simple_history.models import HistoricalRecords
 from accounts.roles import is_manager, is_sales
 from classification.models import VisitFrequency
 from customers.validators import validate_credit_code
+
+# The longest free text a card, a contact or a credit incident keeps (a page of notes): the
+# page, the API, the admin and imports refuse more, so no card grows to megabytes.
+NOTE_MAX_LENGTH = 2000
 
 
 class Channel(models.TextChoices):
@@ -251,32 +255,97 @@ class Customer(models.Model):
 
     # 2. Characteristics (客户特征)
     service_area = models.CharField(_("service area"), max_length=255, blank=True)
-    sales_capacity = models.TextField(_("sales capacity"), blank=True)
+    sales_capacity = models.TextField(
+        _("sales capacity"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
     development_potential = models.CharField(
         _("development potential"), max_length=10, choices=Level.choices, blank=True
     )
-    business_philosophy = models.TextField(_("business philosophy"), blank=True)
-    business_policy = models.TextField(_("business policy"), blank=True)
+    business_philosophy = models.TextField(
+        _("business philosophy"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+    business_policy = models.TextField(
+        _("business policy"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
     enterprise_scale = models.CharField(
         _("enterprise scale"), max_length=10, choices=Scale.choices, blank=True
     )
-    management_characteristics = models.TextField(_("management characteristics"), blank=True)
+    management_characteristics = models.TextField(
+        _("management characteristics"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
 
     # 3. Business status (业务状况)
-    sales_performance_notes = models.TextField(_("sales performance notes"), blank=True)
-    staff_quality = models.TextField(_("quality of managers and sales staff"), blank=True)
-    competitor_relations = models.TextField(_("relations with competitors"), blank=True)
-    business_ties = models.TextField(_("business ties with us"), blank=True)
+    sales_performance_notes = models.TextField(
+        _("sales performance notes"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+    staff_quality = models.TextField(
+        _("quality of managers and sales staff"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+    competitor_relations = models.TextField(
+        _("relations with competitors"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+    business_ties = models.TextField(
+        _("business ties with us"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
     cooperation_attitude = models.CharField(
         _("attitude to cooperation"), max_length=10, choices=Attitude.choices, blank=True
     )
 
     # 4. Transaction status (交易活动现状)
-    sales_activity = models.TextField(_("sales activity"), blank=True)
-    existing_problems = models.TextField(_("existing problems"), blank=True)
-    advantages = models.TextField(_("advantages it keeps"), blank=True)
-    future_countermeasures = models.TextField(_("future countermeasures"), blank=True)
-    reputation = models.TextField(_("reputation and image"), blank=True)
+    sales_activity = models.TextField(
+        _("sales activity"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+    existing_problems = models.TextField(
+        _("existing problems"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+    advantages = models.TextField(
+        _("advantages it keeps"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+    future_countermeasures = models.TextField(
+        _("future countermeasures"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+    reputation = models.TextField(
+        _("reputation and image"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
     credit_rating = models.CharField(
         _("credit rating"), max_length=3, choices=CreditRating.choices, blank=True
     )
@@ -427,7 +496,12 @@ class Contact(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     mobile = models.CharField(_("mobile"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
     is_primary = models.BooleanField(_("primary contact"), default=False)
     # Optimistic locking, as on the card: an edit names the version it was made on.
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -477,9 +551,19 @@ class CreditIncident(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
-    resolution = models.TextField(_("resolution"), blank=True)
+    resolution = models.TextField(
+        _("resolution"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
 
     history = HistoricalRecords(bases=[HistoricalCardChange])
