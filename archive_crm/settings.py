@@ -246,6 +246,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own loggers print through the root's handler only: its default console
+    # handler (with DEBUG on) would print each of their lines a second time.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 
 if not DEBUG:
