@@ -179,12 +179,20 @@ INVESTIGATION_REPORT_MAX_MB = env.int("INVESTIGATION_REPORT_MAX_MB", default=10)
 # The risk view lists top-grade customers with no investigation requested for this many months.
 INVESTIGATION_STALE_MONTHS = env.int("INVESTIGATION_STALE_MONTHS", default=12)
 
+# An API token works this many days after it was issued (0: until it is rotated).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "archive_crm.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # API_THROTTLE_RATE (e.g. "600/hour") limits each user's requests; none when empty.
+    "DEFAULT_THROTTLE_CLASSES": (
+        ["rest_framework.throttling.UserRateThrottle"] if env.str("API_THROTTLE_RATE", "") else []
+    ),
+    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_THROTTLE_RATE", default="") or None},
     "DEFAULT_PARSER_CLASSES": [
         "archive_crm.api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",

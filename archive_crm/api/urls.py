@@ -2,10 +2,11 @@
 
 from django.urls import include, path
 
-from archive_crm.api.views import ObtainTokenView
+from archive_crm.api.views import ObtainTokenView, RotateTokenView
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/rotate/", RotateTokenView.as_view(), name="api-token-rotate"),
     path("", include("customers.api.urls")),
     path("", include("classification.api.urls")),
     path("", include("sales.api.urls")),

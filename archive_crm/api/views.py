@@ -1,14 +1,39 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from archive_crm.api.authentication import token_for
 from archive_crm.api.parsers import SafeJSONParser
+
+TOKEN_ANSWER = inline_serializer(
+    name="TokenAnswer",
+    fields={"token": serializers.CharField(help_text=_("Send as `Authorization: Token <token>`"))},
+)
 
 
 class ObtainTokenView(ObtainAuthToken):
     """Exchange a username and password (form-encoded or JSON) for the user's API token, to
-    send as `Authorization: Token <token>`. Wrong credentials are a 400."""
+    send as `Authorization: Token <token>`. Wrong credentials are a 400. An expired token is
+    replaced by a new one."""
 
     # No login needed, and any session is ignored: a signed-in browser would otherwise have
     # to send a CSRF token just to ask for an API token.
     authentication_classes = []
     parser_classes = [FormParser, MultiPartParser, SafeJSONParser]
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response({"token": token_for(serializer.validated_data["user"]).key})
+
+
+class RotateTokenView(APIView):
+    """Replace the caller's API token with a new one: the old one stops working at once."""
+
+    @extend_schema(request=None, responses={200: TOKEN_ANSWER})
+    def post(self, request):
+        return Response({"token": token_for(request.user, rotate=True).key})
