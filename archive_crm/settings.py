@@ -5,6 +5,7 @@ in the README). With DEBUG off the settings are production-grade and
 `manage.py check --deploy` is clean.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "django_tasks",
+    "axes",
     "accounts",
     "classification",
     "customers",
@@ -77,7 +79,22 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Every page needs a login unless its view is marked with login_not_required.
     "accounts.middleware.LoginRequiredMiddleware",
+    # Last: it answers a locked-out sign-in (browser, admin or API token) with a 429.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Repeated wrong passwords lock the username out from that address (django-axes): the login
+# page, the admin and the API token endpoint alike; the lock lifts after the cool-off.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "archive_crm.lockout.lockout_response"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "archive_crm.urls"
 

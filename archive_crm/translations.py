@@ -71,4 +71,14 @@ OVERRIDDEN = (
     gettext_noop("Resource"),
     gettext_noop('Select at least 1 field for "%(resource_name)s" to export'),
     ngettext_lazy("Export %(len)s selected item.", "Export %(len)s selected items.", "len"),
+    # django-axes's admin (sign-in failures and lockouts).
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("Access Attempt"),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
 )

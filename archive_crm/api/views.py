@@ -1,13 +1,16 @@
+from axes.handlers.proxy import AxesProxyHandler
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from archive_crm.api.authentication import token_for
 from archive_crm.api.parsers import SafeJSONParser
+from archive_crm.lockout import lockout_response
 
 TOKEN_ANSWER = inline_serializer(
     name="TokenAnswer",
@@ -26,8 +29,17 @@ class ObtainTokenView(ObtainAuthToken):
     parser_classes = [FormParser, MultiPartParser, SafeJSONParser]
 
     def post(self, request, *args, **kwargs):
+        # Repeated wrong passwords lock the username out here as on the login page (see
+        # AUTHENTICATION_BACKENDS); the lockout is checked on the Django request, which the
+        # axes middleware never sees answered for an API view.
+        credentials = {"username": str(request.data.get("username", ""))}
+        if AxesProxyHandler.is_locked(request._request, credentials):
+            return lockout_response(request._request, None, credentials)
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            if AxesProxyHandler.is_locked(request._request, credentials):
+                return lockout_response(request._request, None, credentials)
+            raise ValidationError(serializer.errors)
         return Response({"token": token_for(serializer.validated_data["user"]).key})
 
 
