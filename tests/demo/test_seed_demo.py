@@ -311,9 +311,7 @@ def test_the_readmes_api_example_finds_customers_in_the_demo():
 
 def test_seeding_again_keeps_the_demo_users_signed_in(client):
     call_command("seed_demo", customers=5, sales=0, stdout=StringIO())
-    signed_in = client.post(
-        "/accounts/login/", {"username": "sales1", "password": demo_password()}
-    )
+    signed_in = client.post("/accounts/login/", {"username": "sales1", "password": demo_password()})
     assert signed_in.status_code == 302
     assert client.get("/").status_code == 200
     call_command("seed_demo", customers=5, sales=0, stdout=StringIO())
