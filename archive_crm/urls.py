@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.views import HomeView
+from accounts.views import HomeView, PasswordResetView
 
 
 @login_not_required
@@ -17,6 +17,7 @@ def healthz(request):
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("customers/", include("customers.urls")),
