@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings
 from django.utils.log import DEFAULT_LOGGING, configure_logging
 
+from archive_crm.logging import RequestContextFilter
+
 
 def handlers_on_the_way(name: str) -> list[logging.Handler]:
     found, logger = [], logging.getLogger(name)
@@ -31,3 +33,43 @@ def test_a_record_meets_one_printing_handler(name, debug):
         ]
     assert len(printing) == 1
     assert DEFAULT_LOGGING["loggers"]["django"]["handlers"]  # Django's own default prints too
+
+
+class Lines(logging.Handler):
+    """The lines as the console would print them (the project's filter and format)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+        self.addFilter(RequestContextFilter())
+        self.setFormatter(logging.Formatter(settings.LOGGING["formatters"]["line"]["format"]))
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def lines():
+    handler = Lines()
+    logging.getLogger("django.request").addHandler(handler)
+    yield handler.lines
+    logging.getLogger("django.request").removeHandler(handler)
+
+
+def test_a_line_says_which_request_and_user_it_comes_from(client, manager, lines):
+    client.force_login(manager)
+    response = client.get("/customers/999999/")
+    assert response.status_code == 404
+    request_id = response["X-Request-ID"]
+    assert len(request_id) == 32
+    (line,) = [line for line in lines if "Not Found" in line]
+    assert f"[{request_id} manager]" in line
+
+
+def test_the_proxys_request_id_is_kept_when_sane_and_replaced_otherwise(client, manager):
+    client.force_login(manager)
+    kept = client.get("/", headers={"X-Request-ID": "edge-42.a"})
+    assert kept["X-Request-ID"] == "edge-42.a"
+    replaced = client.get("/", headers={"X-Request-ID": "bad id\nwith=newline"})
+    assert replaced["X-Request-ID"] != "bad id\nwith=newline"
+    assert len(replaced["X-Request-ID"]) == 32
