@@ -40,13 +40,13 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
-    model = form._meta.model
+    model = getattr(getattr(form, "_meta", None), "model", None)  # a plain form has none
     for field, errors in error.error_dict.items():
         if field in form.fields or field == NON_FIELD_ERRORS:
             form.add_error(field, errors)
             continue
         try:
-            label = capfirst(model._meta.get_field(field).verbose_name)
+            label = capfirst(model._meta.get_field(field).verbose_name) if model else field
         except FieldDoesNotExist:
             label = field
         form.add_error(

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.core import is_ratelimited
 
 from accounts.roles import is_manager, manager_required
+from archive_crm.forms import add_service_error
 from customerforms.conf import company_name, rate_per_address, rate_per_link
 from customerforms.forms import CustomerDataForm, LinkCreateForm, ReopenForm
 from customerforms.models import FormLink, token_hash
@@ -46,12 +47,6 @@ from customers.selectors import customer_get_for_user
 
 def _panel_url(customer: Customer) -> str:
     return f"{customer.get_absolute_url()}#customer-forms"
-
-
-def _service_errors(form, error: ValidationError) -> None:
-    """A service's refusal on the form: on the field it names, or on the whole form."""
-    for field, errors in error.update_error_dict({}).items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 # Sending, revoking, reopening (staff) ------------------------------------------------------
@@ -95,7 +90,7 @@ def link_create_view(request, pk):
                     url_of=request.build_absolute_uri,
                 )
             except ValidationError as error:
-                _service_errors(form, error)
+                add_service_error(form, error)
             else:
                 return _link_created(request, issued)
         replacing = form.cleaned_data.get("replaces")
@@ -306,7 +301,7 @@ def public_form(request, token):
             except LinkClosed as closed:  # sent a moment ago from another window
                 return _closed(request, closed.link)
             except ValidationError as error:
-                _service_errors(form, error)
+                add_service_error(form, error)
             else:
                 return redirect("customerforms:thanks")
     else:

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from archive_crm.forms import DateInput, add_service_error
+from archive_crm.forms import DateInput
 from customers.models import CreditIncident, Customer
 from investigations.models import Agency, Investigation
 from investigations.selectors import active_agencies
@@ -31,9 +31,6 @@ class AgencyForm(forms.ModelForm):
     class Meta:
         model = Agency
         fields = AGENCY_FIELDS
-
-    def add_service_error(self, error: ValidationError) -> None:
-        add_service_error(self, error)
 
 
 class CommissionForm(forms.ModelForm):
@@ -74,9 +71,6 @@ class CommissionForm(forms.ModelForm):
                 code="invalid_choice",
             )
         return customer
-
-    def add_service_error(self, error: ValidationError) -> None:
-        add_service_error(self, error)
 
 
 class DeliveryForm(forms.ModelForm):
@@ -173,13 +167,6 @@ class DeliveryForm(forms.ModelForm):
             }
             proposals.append({"field": CREDIT_INCIDENT, "value": incident})
         return proposals
-
-    def add_service_error(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
 
 
 class ReportForm(forms.Form):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import is_manager, manager_required
+from archive_crm.forms import add_service_error
 from classification.lifecycle import months_before
 from customers.models import Customer
 from investigations.filters import InvestigationFilter
@@ -117,8 +118,7 @@ def report_upload(request, pk):
                 investigation=investigation, upload=form.cleaned_data["report"], actor=request.user
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The agency's report was stored."))
             return redirect(investigation)
@@ -162,7 +162,7 @@ def investigation_create(request):
                     actor=request.user,
                 )
             except ValidationError as error:
-                form.add_service_error(error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("The investigation was commissioned."))
                 return redirect(investigation)
@@ -204,7 +204,7 @@ def investigation_deliver_view(request, pk):
                 messages.warning(request, str(delivered))
                 return redirect(investigation)
             except ValidationError as error:
-                form.add_service_error(error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("The delivery was recorded."))
                 return redirect(investigation)
@@ -282,7 +282,7 @@ def agency_edit(request, pk=None):
                 changes = {name: form.cleaned_data[name] for name in form.changed_data}
                 agency_update(agency=agency, changes=changes, actor=request.user)
         except ValidationError as error:
-            form.add_service_error(error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The agency was saved."))
             return redirect("investigations:agency_list")

@@ -44,6 +44,12 @@ def share(part, whole) -> float:
     return round(float(Decimal(str(part)) / Decimal(str(whole))), SHARE_DECIMALS)
 
 
+def change(now, before) -> float | None:
+    """How much `now` rose (or fell, below zero) against `before`, as a share of `before`;
+    None when there was nothing before to compare with."""
+    return share(now - before, before) if before else None
+
+
 def customers_in_scope(user, filters: ReportFilters) -> QuerySet:
     """The customers an analysis covers: the one scoping rule (`visible_to`), narrowed by
     the filters' classifications (region with its sub-regions; grade as the card has it

@@ -24,6 +24,7 @@ from reports.base import (
     Table,
     analysis_url,
     category_tree,
+    change,
     chart_svg,
     customer_list_url,
     money,
@@ -169,7 +170,7 @@ def sales_composition(
                 "average": money(amount / customers) if customers else None,
                 "previous_amount": before,
                 "previous_share": share(before, previous_amount),
-                "change": share(amount - before, before) if before else None,
+                "change": change(amount, before),
             }
             if basis == GradeBasis.CURRENT:
                 narrower = {"grade": code or "null"}
@@ -189,7 +190,7 @@ def sales_composition(
         "average": money(total_amount / total_customers) if total_customers else None,
         "previous_amount": money(total_previous),
         "previous_share": 1.0 if total_previous else 0.0,
-        "change": share(total_amount - total_previous, total_previous) if total_previous else None,
+        "change": change(total_amount, total_previous),
     }
     previous_period = filters.previous()
     columns = [

@@ -20,7 +20,7 @@ from rest_framework import serializers
 from accounts.roles import person_name
 from customers.models import CARD_SECTIONS, SECTION_LABELS, Customer, GradeHistory
 from reports.analysis import Analysis
-from reports.base import Column, Table, chart_svg, money, quantity, sales_in_scope, share
+from reports.base import Column, Table, change, chart_svg, money, quantity, sales_in_scope, share
 from reports.composition import product_composition
 from reports.filters import Preset, ReportFilterForm, ReportFilters
 from reports.trend import month_axis, month_label, month_starts, monthly_sums
@@ -73,10 +73,6 @@ def _months(user, filters: ReportFilters) -> list[dict]:
         }
         for month, (qty, amount) in zip(calendar, cells, strict=True)
     ]
-
-
-def _change(now, before) -> float | None:
-    return share(now - before, before) if before else None
 
 
 class Breakdown:
@@ -153,14 +149,14 @@ def customer_sales(user, filters: ReportFilters) -> Table:
                 "amount_share": row["amount_share"],
                 "previous_quantity": earlier["quantity"] if earlier else quantity(0),
                 "previous_amount": previous_amount,
-                "change": _change(row["amount"], previous_amount),
+                "change": change(row["amount"], previous_amount),
             }
         )
     total = {
         **current.total,
         "previous_quantity": previous.total["quantity"],
         "previous_amount": previous.total["amount"],
-        "change": _change(current.total["amount"], previous.total["amount"]),
+        "change": change(current.total["amount"], previous.total["amount"]),
     }
     return Table(
         title=_("Customer sales report"),

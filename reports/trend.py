@@ -28,11 +28,11 @@ from reports.base import (
     Table,
     analysis_url,
     category_tree,
+    change,
     chart_svg,
     money,
     quantity,
     sales_in_scope,
-    share,
 )
 from reports.filters import NO_GRADE, ReportFilterForm, ReportFilters
 
@@ -146,7 +146,7 @@ def _change(amounts: dict, recent, earlier) -> float | None:
     ones; None when nothing sold then."""
     now = sum(amounts[month] for month in recent)
     before = sum(amounts[month] for month in earlier)
-    return share(now - before, before) if before else None
+    return change(now, before)
 
 
 def _percent(change: float) -> str:
