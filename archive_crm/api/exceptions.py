@@ -5,9 +5,15 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+# The schema's 400 for a write refused by its fields (the body is `{field: [reasons]}`).
+BAD_INPUT = OpenApiResponse(
+    description=_("The input is refused: the body names each field and why.")
+)
 
 
 class Conflict(exceptions.APIException):

@@ -11,7 +11,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from archive_crm.api.exceptions import Conflict
+from archive_crm.api.exceptions import BAD_INPUT, Conflict
 from archive_crm.api.permissions import ModelPermissions
 from customerforms.api.serializers import (
     FormLinkCreatedSerializer,
@@ -23,9 +23,6 @@ from customerforms.models import FormLink
 from customerforms.selectors import links_visible_to
 from customerforms.services import LinkStateConflict, link_create, link_reopen, link_revoke
 
-BAD_INPUT = OpenApiResponse(
-    description=_("The input is refused: the body names each field and why.")
-)
 FORBIDDEN = OpenApiResponse(description=_("Your role may not do this."))
 NOT_FOUND = OpenApiResponse(description=_("No such link on the customers in your scope."))
 STATE = OpenApiResponse(

@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from archive_crm.api.exceptions import Conflict
+from archive_crm.api.exceptions import BAD_INPUT, Conflict
 from archive_crm.api.permissions import ModelPermissions
 from classification.api.views import ReferenceViewSet
 from investigations.api.serializers import (
@@ -41,9 +41,6 @@ from investigations.services import (
     investigation_report_attach,
 )
 
-BAD_INPUT = OpenApiResponse(
-    description=_("The input is refused: the body names each field and why.")
-)
 FORBIDDEN = OpenApiResponse(description=_("Only managers commission investigations."))
 NOT_FOUND = OpenApiResponse(description=_("No such investigation among the customers in scope."))
 DELIVERED = OpenApiResponse(description=_("The delivery was recorded already (`code` delivered)."))
