@@ -12,6 +12,11 @@ class Bar:
     value: Decimal
     percent: float  # of the largest value, 0..100, for the bar's length
 
+    @property
+    def step(self) -> int:
+        """The bar's length in whole percent: its `share-N` class in css/app.css."""
+        return round(self.percent)
+
 
 def bars(points: Iterable[tuple[str, Decimal]]) -> list[Bar]:
     """Bars scaled to the largest value (negative values draw as empty bars)."""

@@ -4,6 +4,8 @@ JSON and a chart. One generator per analysis (in `reports.generators`) builds th
 aggregate queries; the pages and the API call the same generator and format its table."""
 
 import datetime
+import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -237,14 +239,51 @@ def compact_number(value: float) -> str:
     return f"{value:.3g}" if value != int(value) else str(int(value))
 
 
-def _without_scripts(root):
-    """pygal writes its tooltip configuration as an inline script even without its
-    JavaScript: the chart is a static picture, so it goes (no inline script to allow)."""
+# The charts' stylesheet is static (css/charts.css, from `chart_stylesheet`): the pictures
+# carry no inline style or script, so the Content-Security-Policy needs no exception for them.
+CHART_CLASS = "pygal-chart"
+# Series coloured by the stylesheet: pygal derives the colours after CHART_STYLE's own.
+CHART_COLOURS = 40
+
+
+def _static_picture(root):
+    """pygal writes its stylesheet and its tooltip configuration inline, and hides the
+    tooltip with a style attribute: the stylesheet is served as a static file, the script
+    goes (the chart is a static picture) and style attributes become SVG attributes."""
     for parent in list(root.iter()):
         for child in list(parent):
-            if str(child.tag).rsplit("}", 1)[-1] == "script":
+            if str(child.tag).rsplit("}", 1)[-1] in ("script", "style"):
                 parent.remove(child)
+    for element in root.iter():
+        style = element.attrib.pop("style", None)
+        for declaration in (style or "").split(";"):
+            name, _colon, value = declaration.partition(":")
+            if name.strip() and value.strip():
+                element.set(name.strip(), value.strip())
     return root
+
+
+def _chart(kind: str, **config):
+    chart_class = {
+        "bar": pygal.HorizontalBar,
+        "stacked": pygal.HorizontalStackedBar,
+        "pie": pygal.Pie,
+        "line": pygal.Line,
+    }[kind]
+    return chart_class(style=CHART_STYLE, disable_xml_declaration=True, js=(), **config)
+
+
+def chart_stylesheet() -> str:
+    """The stylesheet pygal would write into every chart, for any chart of this project
+    (`CHART_COLOURS` series at most), scoped to the charts' class: css/charts.css."""
+    chart = _chart("line")
+    for number in range(CHART_COLOURS):
+        chart.add(str(number), [number])
+    svg = chart.render(is_unicode=True)
+    chart_id = re.search(r'id="(chart-[0-9a-f-]+)"', svg).group(1)
+    css = html.unescape("".join(re.findall(r"<style[^>]*>(.*?)</style>", svg, re.S)))
+    css = css.replace(f"#{chart_id}", f".{CHART_CLASS}").replace("}", "}\n")
+    return f"/* Written by reports.base.chart_stylesheet(): regenerate it, don't edit it. */\n{css}"
 
 
 def chart_svg(
@@ -260,27 +299,19 @@ def chart_svg(
     readable on a phone), "stacked" (horizontal bars of several series, stacked), "pie" or
     "line". A "bar", "stacked" or "line" chart of several series takes
     them as `series` (each a name and one value per label of `points`), with a legend."""
-    chart_class = {
-        "bar": pygal.HorizontalBar,
-        "stacked": pygal.HorizontalStackedBar,
-        "pie": pygal.Pie,
-        "line": pygal.Line,
-    }[kind]
-    chart = chart_class(
-        style=CHART_STYLE,
+    chart = _chart(
+        kind,
         title=title or None,
         show_legend=kind == "pie" or bool(series),
         legend_at_bottom=True,
-        disable_xml_declaration=True,
         explicit_size=False,
         width=640,
         height=max(240, 40 * len(points) + 100) if kind in ("bar", "stacked") else 400,
-        js=(),
         print_values=False,
         truncate_label=-1,
         no_data_text=str(_("No data")),
     )
-    chart.add_xml_filter(_without_scripts)
+    chart.add_xml_filter(_static_picture)
     chart.value_formatter = value_formatter or compact_number
     if kind in ("bar", "stacked", "line"):
         chart.x_labels = [label for label, _value in points]
