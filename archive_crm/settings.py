@@ -218,6 +218,10 @@ INVESTIGATION_REPORT_MAX_MB = env.int("INVESTIGATION_REPORT_MAX_MB", default=10)
 # The risk view lists top-grade customers with no investigation requested for this many months.
 INVESTIGATION_STALE_MONTHS = env.int("INVESTIGATION_STALE_MONTHS", default=12)
 
+# A sign-in lasts this many hours, however busy (a salesperson signs in each working day);
+# logging out ends it at once.
+SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=12) * 60 * 60
+
 # An API token works this many days after it was issued (0: until it is rotated).
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
 

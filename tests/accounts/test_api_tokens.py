@@ -63,3 +63,31 @@ def test_the_owner_rotates_the_token_and_the_old_one_stops_working(salesperson):
 
 def test_rotating_needs_a_signed_in_caller():
     assert APIClient().post("/api/v1/auth/token/rotate/").status_code == 401
+
+
+def test_an_admin_lists_each_users_token_without_its_secret(client, admin_user, salesperson):
+    key = obtain(salesperson)
+    client.force_login(admin_user)
+    page = client.get("/admin/authtoken/tokenproxy/").content.decode()
+    assert salesperson.username in page
+    assert key[:4] in page and key not in page
+    expires = Token.objects.get(key=key).created + datetime.timedelta(days=90)
+    assert str(expires.year) in page
+    # Tokens are given to their owners for the password, never made or edited here.
+    assert client.get("/admin/authtoken/tokenproxy/add/").status_code == 403
+
+
+def test_an_admin_revokes_a_token_and_it_stops_working_at_once(client, admin_user, salesperson):
+    key = obtain(salesperson)
+    assert with_token(key).get("/api/v1/customers/").status_code == 200
+    client.force_login(admin_user)
+    url = f"/admin/authtoken/tokenproxy/{salesperson.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Token.objects.filter(user=salesperson).exists()
+    assert with_token(key).get("/api/v1/customers/").status_code == 401
+
+
+def test_a_manager_cannot_reach_the_tokens(client, manager):
+    client.force_login(manager)
+    response = client.get("/admin/authtoken/tokenproxy/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

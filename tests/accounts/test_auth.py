@@ -1,6 +1,10 @@
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.accounts.factories import PASSWORD
 
@@ -86,3 +90,27 @@ def test_swagger_ui_is_served_without_a_cdn(client, manager):
     html = client.get("/api/docs/").content.decode()
     assert "cdn.jsdelivr" not in html
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+
+
+def test_a_sign_in_expires_after_the_session_age(client, salesperson, settings):
+    assert settings.SESSION_COOKIE_AGE == 12 * 60 * 60
+    client.post(reverse("login"), {"username": salesperson.username, "password": PASSWORD})
+    session = Session.objects.get(session_key=client.session.session_key)
+    lasts = session.expire_date - timezone.now()
+    assert datetime.timedelta(hours=11, minutes=59) < lasts <= datetime.timedelta(hours=12)
+    assert client.get(reverse("home")).status_code == 200
+
+    session.expire_date = timezone.now() - datetime.timedelta(seconds=1)
+    session.save()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_logging_out_deletes_the_session_so_its_cookie_opens_nothing(client, manager):
+    client.force_login(manager)
+    stolen = client.cookies["sessionid"].value
+    client.post(reverse("logout"))
+    assert not Session.objects.filter(session_key=stolen).exists()
+    client.cookies["sessionid"] = stolen
+    assert client.get(reverse("home")).status_code == 302
