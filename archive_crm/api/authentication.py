@@ -11,6 +11,8 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from archive_crm.logging import log_username
+
 
 def token_expired(token: Token) -> bool:
     days = settings.API_TOKEN_TTL_DAYS
@@ -35,4 +37,5 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             raise AuthenticationFailed(
                 _("The token has expired: ask for a new one with your password.")
             )
+        log_username(user)
         return user, token

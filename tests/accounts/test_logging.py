@@ -7,6 +7,8 @@ import logging.config
 import pytest
 from django.conf import settings
 from django.utils.log import DEFAULT_LOGGING, configure_logging
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from archive_crm.logging import RequestContextFilter
 
@@ -73,3 +75,13 @@ def test_the_proxys_request_id_is_kept_when_sane_and_replaced_otherwise(client, 
     replaced = client.get("/", headers={"X-Request-ID": "bad id\nwith=newline"})
     assert replaced["X-Request-ID"] != "bad id\nwith=newline"
     assert len(replaced["X-Request-ID"]) == 32
+
+
+def test_an_api_call_by_token_names_its_user_in_the_line(manager, lines):
+    token = Token.objects.create(user=manager)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/v1/customers/999999/")
+    assert response.status_code == 404
+    (line,) = [line for line in lines if "Not Found" in line]
+    assert f"[{response['X-Request-ID']} manager]" in line
