@@ -1,6 +1,6 @@
 """Every log line says which request and which user it comes from: a request id (the
 proxy's X-Request-ID when it sends a sane one, a new one otherwise, sent back in the answer)
-and the username, nothing more about the person."""
+and the username, nothing more about the person; and no secret the address carries."""
 
 import contextvars
 import logging
@@ -10,6 +10,9 @@ import uuid
 _request_id = contextvars.ContextVar("request_id", default="-")
 _username = contextvars.ContextVar("username", default="-")
 SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Addresses that carry a secret: a customer's data form link works for whoever has it, so
+# a log line names the page, never the link.
+SECRET_IN_PATH = re.compile(r"(/forms/f/)[^/\s\"']+")
 
 
 class RequestContextFilter(logging.Filter):
@@ -18,6 +21,10 @@ class RequestContextFilter(logging.Filter):
     def filter(self, record):
         record.request_id = _request_id.get()
         record.username = _username.get()
+        message = record.getMessage()
+        redacted = SECRET_IN_PATH.sub(r"\1…", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
 
 

@@ -85,3 +85,13 @@ def test_an_api_call_by_token_names_its_user_in_the_line(manager, lines):
     assert response.status_code == 404
     (line,) = [line for line in lines if "Not Found" in line]
     assert f"[{response['X-Request-ID']} manager]" in line
+
+
+@pytest.mark.django_db
+def test_a_data_form_links_secret_never_reaches_the_log(client, lines):
+    secret = "Zq3" + "x" * 40
+    response = client.get(f"/forms/f/{secret}/")
+    assert response.status_code == 404
+    (line,) = [line for line in lines if "/forms/f/" in line]
+    assert secret not in line
+    assert "/forms/f/…/" in line
