@@ -7,13 +7,13 @@ rating, credit limit, a past credit problem) go to the review queue as proposals
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from classification.models import ReferenceData
-from customers.models import Customer
+from customers.models import NOTE_MAX_LENGTH, Customer
 
 
 class Agency(ReferenceData):
@@ -69,9 +69,18 @@ class Investigation(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     scope = models.TextField(
-        _("scope"), blank=True, help_text=_("What the agency is asked to find out.")
+        _("scope"),
+        blank=True,
+        help_text=_("What the agency is asked to find out."),
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
     )
-    findings = models.TextField(_("findings"), blank=True)
+    findings = models.TextField(
+        _("findings"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
     credit_rating = models.CharField(
         _("credit rating"), max_length=3, choices=Customer.CreditRating.choices, blank=True
     )

@@ -5,10 +5,12 @@ as source), which reach the card only when a manager accepts them."""
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from customers.models import NOTE_MAX_LENGTH
 
 
 class VisitReport(models.Model):
@@ -82,9 +84,24 @@ class Visit(models.Model):
     time = models.TimeField(_("time"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.VISIT)
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
-    summary = models.TextField(_("what was learned"), blank=True)
-    situation = models.TextField(_("the customer's situation"), blank=True)
-    next_steps = models.TextField(_("next steps"), blank=True)
+    summary = models.TextField(
+        _("what was learned"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+    situation = models.TextField(
+        _("the customer's situation"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
+    next_steps = models.TextField(
+        _("next steps"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
     latitude = models.DecimalField(
         _("check-in latitude"),

@@ -113,6 +113,7 @@ def test_a_salesperson_cannot_commission(salesperson, mine, agency):
         ({"cost": "-1"}, "cost"),
         ({"requested_on": "2026-02-30"}, "requested_on"),
         ({"requested_on": "future"}, "requested_on"),
+        ({"scope": "长" * 2001}, "scope"),
     ],
 )
 def test_a_bad_commission_names_the_field(manager, mine, agency, payload, field):

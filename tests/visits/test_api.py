@@ -59,6 +59,17 @@ def a_report(customer, day=None, **visit) -> dict:
 # Filing and submitting ---------------------------------------------------------------------
 
 
+def test_a_visit_note_longer_than_a_page_is_refused_and_nothing_is_stored(salesperson, mine):
+    payload = {
+        "date": timezone.localdate().isoformat(),
+        "visits": [{"customer": mine.pk, "kind": "visit", "next_steps": "长" * 2001}],
+    }
+    response = as_user(salesperson).post(REPORTS, payload, format="json")
+    assert response.status_code == 400
+    assert "next_steps" in str(response.json()["visits"])
+    assert not VisitReport.objects.exists()
+
+
 def test_a_salesperson_files_a_draft_with_visits_and_proposals(salesperson, mine):
     payload = {
         "date": timezone.localdate().isoformat(),
