@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "customerforms",
     "investigations",
     "reports",
+    "audit",
     "demo",
 ]
 
@@ -117,6 +118,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "archive_crm.lockout.lockout_response"
 AXES_VERBOSE = False
+# The audit page lists every sign-in (with its sign-out time) from axes's access log, and every
+# failed sign-in from its failure log, which is off unless asked for.
+AXES_DISABLE_ACCESS_LOG = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Card history and sign-in records are kept this many days; `prune_audit` deletes older ones.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 
 ROOT_URLCONF = "archive_crm.urls"
 

@@ -131,26 +131,12 @@ def customer_timeline(customer: Customer, *, limit: int = 50) -> list[TimelineEn
             : limit + 1
         ]
     )
-    recorded = {f.name for f in Customer.history.model._meta.get_fields()}
-    tracked = [
-        f
-        for f in Customer._meta.get_fields()
-        if hasattr(f, "attname") and f.name in recorded and f.name not in {"id", "version"}
-    ]
+    tracked = history_tracked_fields(Customer)
     entries = []
     pairs = list(pairwise(records))
     if len(records) <= limit and records:
         pairs.append((records[-1], None))
     for new, old in pairs:
-        changes = []
-        for field in tracked:
-            new_value = getattr(new, field.attname)
-            old_value = getattr(old, field.attname) if old is not None else None
-            if old is None and new_value in (None, ""):
-                continue
-            if old is not None and new_value == old_value:
-                continue
-            changes.append(FieldChange(field.name, str(field.verbose_name), old_value, new_value))
         entries.append(
             TimelineEntry(
                 when=new.history_date,
@@ -159,35 +145,67 @@ def customer_timeline(customer: Customer, *, limit: int = 50) -> list[TimelineEn
                 channel_label=new.get_history_channel_display(),
                 kind=new.history_type,
                 reason=new.history_change_reason or "",
-                changes=changes,
+                changes=history_changes(tracked, new, old),
             )
         )
-    _resolve_related_values(entries)
+    history_changes_in_words(Customer, [entry.changes for entry in entries])
     return entries
 
 
-def _resolve_related_values(entries: list[TimelineEntry]) -> None:
-    """Replace foreign-key ids, choice codes and flags in the timeline with what people
-    read: the related record's name (a user's person name), the choice's label, yes or
-    no."""
+def history_tracked_fields(model, *, exclude=()) -> list[models.Field]:
+    """The fields of `model` that its history records and that a change shows: every
+    recorded field but the primary key, the version and `exclude`."""
+    recorded = {f.name for f in model.history.model._meta.get_fields()}
+    return [
+        f
+        for f in model._meta.get_fields()
+        if hasattr(f, "attname")
+        and f.name in recorded
+        and f.name not in {"id", "version", *exclude}
+    ]
+
+
+def history_changes(fields, new, old) -> list[FieldChange]:
+    """What changed from one historical record of an object (`old`) to the next (`new`):
+    each of `fields` whose value differs. Without `old` (the object's first record kept),
+    each filled field, from nothing."""
+    changes = []
+    for field in fields:
+        new_value = getattr(new, field.attname)
+        old_value = getattr(old, field.attname) if old is not None else None
+        if old is None and new_value in (None, ""):
+            continue
+        if old is not None and new_value == old_value:
+            continue
+        changes.append(FieldChange(field.name, str(field.verbose_name), old_value, new_value))
+    return changes
+
+
+def history_changes_in_words(model, change_lists) -> None:
+    """Replace, in each list of `model`'s changes, foreign-key ids, choice codes and flags
+    with what people read: the related record's name (a user's person name), the choice's
+    label, yes or no. One query per kind of related record among them."""
+    change_lists = list(change_lists)
     by_field: dict[str, set] = {}
-    for entry in entries:
-        for change in entry.changes:
-            field = Customer._meta.get_field(change.field)
+    for changes in change_lists:
+        for change in changes:
+            field = model._meta.get_field(change.field)
             if field.is_relation:
                 by_field.setdefault(change.field, set()).update(
                     v for v in (change.old, change.new) if v is not None
                 )
     names = {}
     for field_name, ids in by_field.items():
-        model = Customer._meta.get_field(field_name).related_model
-        name = person_name if model is get_user_model() else str
-        names[field_name] = {obj.pk: name(obj) for obj in model._default_manager.filter(pk__in=ids)}
+        related = model._meta.get_field(field_name).related_model
+        name = person_name if related is get_user_model() else str
+        names[field_name] = {
+            obj.pk: name(obj) for obj in related._default_manager.filter(pk__in=ids)
+        }
     flags = {True: gettext("Yes"), False: gettext("No")}
-    for entry in entries:
+    for changes in change_lists:
         resolved = []
-        for change in entry.changes:
-            field = Customer._meta.get_field(change.field)
+        for change in changes:
+            field = model._meta.get_field(change.field)
             old, new = change.old, change.new
             if field.is_relation:
                 old = names[change.field].get(old, old) if old is not None else None
@@ -198,4 +216,4 @@ def _resolve_related_values(entries: list[TimelineEntry]) -> None:
             elif isinstance(field, models.BooleanField):
                 old, new = flags.get(old, old), flags.get(new, new)
             resolved.append(FieldChange(change.field, change.label, old, new))
-        entry.changes[:] = resolved
+        changes[:] = resolved

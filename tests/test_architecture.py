@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("archive_crm", "accounts", "classification", "customers", "sales", "reports")
-APPS += ("dataexchange", "demo", "review", "visits", "customerforms", "investigations")
+APPS += ("dataexchange", "demo", "review", "visits", "customerforms", "investigations", "audit")
 
 LAYERS = (
     "base",
@@ -63,6 +63,7 @@ PLACES = {
     "customerforms": "channels",
     "investigations": "channels",
     "reports": "analyses",
+    "audit": "analyses",
     "demo": "demo",
     "archive_crm.urls": "project",
 }
@@ -179,6 +180,7 @@ TEMPLATE_LAYERS = {
     "": "base",
     "accounts": "base",
     "registration": "base",
+    "drf_spectacular": "base",
     "customers": "card",
     "sales": "facts",
     "review": "review",
@@ -187,6 +189,7 @@ TEMPLATE_LAYERS = {
     "customerforms": "channels",
     "investigations": "channels",
     "reports": "analyses",
+    "audit": "analyses",
 }
 TEMPLATE_TAG = re.compile(r"""{%\s*(?:include|extends)\s+["']([^"']+)["']""")
 

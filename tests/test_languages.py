@@ -315,6 +315,8 @@ PAGES = [
     ("manager", "investigations:create", (), ""),
     ("manager", "investigations:risk", (), ""),
     ("manager", "investigations:agency_list", (), ""),
+    ("manager", "audit:changes", (), ""),
+    ("manager", "audit:sign_ins", (), ""),
     ("admin", "admin:index", (), ""),
     ("admin", "admin:customers_customer_changelist", (), ""),
     ("admin", "admin:customers_customer_change", ("card",), ""),
