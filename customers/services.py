@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import connections, models, router, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -263,20 +263,30 @@ def customer_create(
 ) -> Customer:
     """Create a card from card fields (`CARD_FIELDS`); history and provenance start here.
     A card given no code is numbered (`customer_code_next`). The card's rules are
-    `_new_card`'s."""
-    with transaction.atomic():
-        if not (data.get("code") or "").strip():
-            data = {**data, "code": customer_code_next()}
-        customer, data = _new_card(data=data, actor=actor)
-        _save_with_history(customer, actor=actor, channel=channel)
-        _record_provenance(
-            customer=customer,
-            fields=[field for field, value in data.items() if _is_filled(value)],
-            actor=actor,
-            channel=channel,
-            source=source,
-            verified=_verified_default(actor, channel) if verified is None else verified,
-        )
+    `_new_card`'s; a code or credit code that a concurrent writer takes first is refused
+    with the same ValidationError as one taken before."""
+    customer = None
+    try:
+        with transaction.atomic():
+            if not (data.get("code") or "").strip():
+                data = {**data, "code": customer_code_next()}
+            customer, data = _new_card(data=data, actor=actor)
+            _save_with_history(customer, actor=actor, channel=channel)
+            _record_provenance(
+                customer=customer,
+                fields=[field for field, value in data.items() if _is_filled(value)],
+                actor=actor,
+                channel=channel,
+                source=source,
+                verified=_verified_default(actor, channel) if verified is None else verified,
+            )
+    except IntegrityError:
+        # Another writer took the code or the credit code after the check (the insert
+        # waited for it to commit); checking again, now that this write is rolled back,
+        # sees it and names the field.
+        if customer is not None:
+            _validated(customer, exclude=_loaded_references(data))
+        raise
     return customer
 
 
@@ -300,8 +310,9 @@ def customers_create_bulk(
     about ten per card.
 
     Codes and credit codes must be new and differ among the cards; they are checked for
-    all the cards with one query per chunk. Raises `CardsInvalid` with every bad card's
-    position and errors, and then creates nothing."""
+    all the cards with one query per chunk, and again when a concurrent writer takes one
+    of them before these are saved. Raises `CardsInvalid` with every bad card's position
+    and errors, and then creates nothing."""
     customers, given, errors = [], [], {}
     # Whether the cards' salespeople are sales staff, read once for the batch (a
     # salesperson's own cards are theirs, see `_new_card`).
@@ -334,23 +345,32 @@ def customers_create_bulk(
         source=None,
         verified=_verified_default(actor, channel),
     )
-    with transaction.atomic():
-        bulk_create_with_history(
-            customers,
-            Customer,
-            batch_size=_CHUNK,
-            default_user=user,
-            custom_historical_attrs={"history_channel": channel},
-        )
-        FieldProvenance.objects.bulk_create(
-            [
-                FieldProvenance(customer=customer, field_name=field, **values)
-                for customer, data in zip(customers, given, strict=True)
-                for field, value in data.items()
-                if _is_filled(value)
-            ],
-            batch_size=_CHUNK,
-        )
+    try:
+        with transaction.atomic():
+            bulk_create_with_history(
+                customers,
+                Customer,
+                batch_size=_CHUNK,
+                default_user=user,
+                custom_historical_attrs={"history_channel": channel},
+            )
+            FieldProvenance.objects.bulk_create(
+                [
+                    FieldProvenance(customer=customer, field_name=field, **values)
+                    for customer, data in zip(customers, given, strict=True)
+                    for field, value in data.items()
+                    if _is_filled(value)
+                ],
+                batch_size=_CHUNK,
+            )
+    except IntegrityError:
+        # Another writer took some of the codes or credit codes after the check above (the
+        # insert waited for it to commit); checking again, now that this write is rolled
+        # back, sees them.
+        _refuse_taken_keys(customers, errors)
+        if errors:
+            raise CardsInvalid(errors) from None
+        raise
     return customers
 
 
@@ -786,8 +806,11 @@ def cards_set_grades(
         for chunk in _chunks(ids):
             found.update(
                 (pk, (grade_id, status, pinned))
+                # Locked in key order, as every bulk writer locks cards: no two wait on
+                # each other.
                 for pk, grade_id, status, pinned in Customer.objects.select_for_update()
                 .filter(pk__in=chunk)
+                .order_by("pk")
                 .values_list("pk", "grade_id", "status", "grade_pinned")
             )
         stale = [
