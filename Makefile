@@ -17,7 +17,7 @@ DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" ALLOWED_HOSTS="$(ALLO
 	SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 STATIC_MANIFEST := staticfiles/staticfiles.json
 
-.PHONY: run dev test lint format migrate seed messages check-messages venv clean
+.PHONY: run dev test lint format migrate seed messages check-messages venv clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,20 @@ dev: seed $(SECRET_KEY_FILE)
 
 test: venv
 	$(BIN)/pytest
+
+# One archive of the database (DATABASE_URL's, or the SQLite file) and the uploaded files:
+# backups/archive-crm-<UTC time>.tar.gz, or FILE=… (a file or a directory).
+backup: venv
+	$(MANAGE) backup $(if $(FILE),--output "$(FILE)")
+
+# Replaces the database and the uploaded files with an archive's, without asking.
+restore: venv
+	@if [ -z "$(FILE)" ]; then \
+		echo "make restore needs the archive: make restore FILE=backups/archive-crm-….tar.gz" >&2; \
+		echo "(it replaces the database and the uploaded files with the archive's)" >&2; \
+		exit 2; \
+	fi
+	$(MANAGE) restore "$(FILE)" --noinput
 
 lint: venv
 	$(BIN)/ruff check .
