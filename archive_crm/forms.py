@@ -1,10 +1,11 @@
-"""Form pieces shared by the pages of every app: the date picker, and the way a service's
-refusal lands on the form the user filled in."""
+"""Form pieces shared by the pages of every app: the date picker, a period's day, and the way
+a service's refusal lands on the form the user filled in."""
 
 import datetime
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst
 
 
@@ -24,6 +25,20 @@ class DateInput(forms.DateInput):
             context["widget"]["type"] = "text"
             context["widget"]["attrs"].setdefault("placeholder", "YYYY-MM-DD")
         return context
+
+
+# The days a period filter may name: its previous period, its weeks and months and their
+# deadlines stay inside the calendar (a day near year 1 or 9999 would run off its ends).
+EARLIEST_DAY = datetime.date(1900, 1, 1)
+LATEST_DAY = datetime.date(9000, 12, 31)
+
+
+class DayField(forms.DateField):
+    """A day of a period filter, picked with the date picker, between EARLIEST_DAY and
+    LATEST_DAY."""
+
+    widget = DateInput
+    default_validators = [MinValueValidator(EARLIEST_DAY), MaxValueValidator(LATEST_DAY)]
 
 
 def _is_iso_date(text: str) -> bool:

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from archive_crm.forms import DateInput
+from archive_crm.forms import DayField
 from audit.selectors import SignInKind
 from customers.filters import PersonChoiceField
 from customers.models import Channel
@@ -16,8 +16,8 @@ PAGE_SIZES = (25, 50, 100)
 class AuditFilterForm(forms.Form):
     """A period of days (both included) and the page size, common to both pages."""
 
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = DayField(label=_("From"), required=False)
+    date_to = DayField(label=_("To"), required=False)
     page_size = forms.TypedChoiceField(
         label=_("Per page"),
         required=False,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_manager, person_name, salespeople
-from archive_crm.forms import DateInput
+from archive_crm.forms import DayField
 from classification.lifecycle import months_before
 from classification.models import GradeLevel, Region, Route
 from customers.models import Customer
@@ -111,8 +111,8 @@ class ReportFilterForm(forms.Form):
     preset = forms.ChoiceField(
         label=_("Period"), choices=Preset.CHOICES, required=False, initial=Preset.THIS_YEAR
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = DayField(label=_("From"), required=False)
+    date_to = DayField(label=_("To"), required=False)
     grade = forms.CharField(label=_("Grade"), required=False, max_length=32)
     region = forms.CharField(label=_("Region"), required=False, max_length=32)
     route = forms.CharField(label=_("Route"), required=False, max_length=32)

@@ -58,6 +58,29 @@ class QueueFilterForm(forms.Form):
         salesperson.label_from_instance = person_name
 
 
+# The largest id a database integer key holds.
+ID_MAX = 2**63 - 1
+
+
+class ProposalsField(forms.ModelMultipleChoiceField):
+    """The proposals a decision names, by id. An id beyond any database integer names no
+    proposal; it is refused here, because SQLite fails on it instead of finding nothing."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                in_range = 0 < int(str(pk)) <= ID_MAX
+            except ValueError:
+                in_range = False
+            if not in_range:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class DecisionForm(forms.Form):
     ACCEPT, REJECT, CONFIRM, ACCEPT_ALL = "accept", "reject", "confirm", "accept_all"
 
@@ -65,7 +88,7 @@ class DecisionForm(forms.Form):
         choices=[(ACCEPT, ACCEPT), (REJECT, REJECT), (CONFIRM, CONFIRM), (ACCEPT_ALL, ACCEPT_ALL)]
     )
     # The proposals the reviewer saw: one, or every one of a visit for "accept all".
-    proposal = forms.ModelMultipleChoiceField(queryset=Proposal.objects.filed())
+    proposal = ProposalsField(queryset=Proposal.objects.filed())
     comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
     # What the reviewer saw as the card's current value, when confirming a replacement.
     seen = forms.JSONField(required=False)

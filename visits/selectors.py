@@ -221,7 +221,9 @@ def customers_matching(user, query: str, *, limit: int = SEARCH_LIMIT):
     `query` or whose name or short name contains it: code matches first, then names
     starting with it, then the rest by name (one query, whatever the size of the archive:
     the salesperson's index narrows it to their own cards)."""
-    query = query.strip()
+    # No card holds a NUL character (every form refuses one), so dropping one changes no
+    # match; PostgreSQL would refuse it in the query.
+    query = query.replace("\x00", "").strip()
     if not query:
         return []
     rank = Case(

@@ -143,7 +143,9 @@ def route_delete_view(request, pk):
 def route_detail(request, pk):
     route = route_get_for_user(request.user, pk)
     manager = is_manager(request.user)
-    search = request.GET.get("q", "")
+    # No card holds a NUL character (every form refuses one), so dropping one changes no
+    # match; PostgreSQL would refuse it in the query.
+    search = request.GET.get("q", "").replace("\x00", "")
     return render(
         request,
         "classification/routes/detail.html",

@@ -310,6 +310,17 @@ def test_a_salesperson_never_sees_another_salespersons_customer(client, world):
     assert "300.30" not in html  # K1 with K2's line
 
 
+@pytest.mark.parametrize("year", ["0001", "9999"])
+def test_a_period_at_the_ends_of_the_calendar_is_a_400_naming_its_days(client, manager, year):
+    """Its previous period, its months would run off the calendar."""
+    client.force_login(manager)
+    params = {"date_from": f"{year}-01-01", "date_to": f"{year}-12-31"}
+    for name in ("sales-composition", "trend", "customer-sales"):
+        response = client.get(f"/api/v1/reports/{name}/", params)
+        assert response.status_code == 400
+        assert {"date_from", "date_to"} <= set(response.json())
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

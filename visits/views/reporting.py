@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from accounts.roles import is_manager, is_sales, manager_required, person_name, salespeople
-from archive_crm.forms import DateInput
+from archive_crm.forms import DayField
 from classification.models import VisitFrequency
 from dataexchange.formats import table_csv, table_xlsx
 from visits.reporting import (
@@ -48,8 +48,8 @@ class PeriodForm(forms.Form):
     """A period from one day to another, both included; `defaults` fill what the address
     leaves out, so the form is always bound and always says which period is shown."""
 
-    date_from = forms.DateField(label=_("From"), widget=DateInput())
-    date_to = forms.DateField(label=_("To"), widget=DateInput())
+    date_from = DayField(label=_("From"))
+    date_to = DayField(label=_("To"))
 
     def __init__(self, query, *, defaults: Period, **kwargs):
         data = query.copy()
@@ -115,7 +115,7 @@ class CompliancePeriodForm(forms.Form):
     period = forms.ChoiceField(
         label=_("Period"), choices=[(WEEK, _("Week")), (DAY, _("Day"))], required=False
     )
-    date = forms.DateField(label=_("Date"), widget=DateInput(), required=False)
+    date = DayField(label=_("Date"), required=False)
 
 
 def _page(request, rows):
