@@ -276,6 +276,19 @@ SPECTACULAR_SETTINGS = {
         "FormLinkStateEnum": "customerforms.models.FormLink.State",
         "CustomerFormFieldEnum": "customerforms.models.FORM_FIELDS",
     },
+    # Request bodies are documented as JSON, the API's format (a file upload says multipart
+    # itself): the form encodings the parsers also read cannot carry nulls or nested lists.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # A request body's schema leaves out what is read-only and says which text may not be
+    # blank (minLength 1); archive_crm.api.schema keeps the serializers' names where it can.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Every operation documents the errors it may answer; an update requires `version`.
+        "archive_crm.api.schema.document_errors",
+        "archive_crm.api.schema.name_request_components",
+        "archive_crm.api.schema.require_version_on_update",
+    ],
 }
 
 # Background work (the regrade) goes through Django's tasks interface. The immediate backend

@@ -6,6 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import salespeople
+from archive_crm.api.filters import IdFilter
 from archive_crm.forms import DateInput
 from classification.models import GradeLevel, Region, Route
 from customers.filters import PersonChoiceFilter
@@ -58,9 +59,8 @@ class InvestigationFilter(django_filters.FilterSet):
         to_field_name="username",
         label=_("Salesperson"),
     )
-    customer = django_filters.NumberFilter(
-        field_name="customer_id", label=_("Customer"), help_text=_("Customer id")
-    )
+    # An id the database can hold: a larger one is refused, not handed to the query.
+    customer = IdFilter(field_name="customer_id", label=_("Customer"), help_text=_("Customer id"))
 
     class Meta:
         model = Investigation

@@ -1,9 +1,12 @@
+from collections.abc import Mapping
+
 from axes.handlers.proxy import AxesProxyHandler
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +18,12 @@ from archive_crm.lockout import lockout_response
 TOKEN_ANSWER = inline_serializer(
     name="TokenAnswer",
     fields={"token": serializers.CharField(help_text=_("Send as `Authorization: Token <token>`"))},
+)
+LOCKED_OUT = OpenApiResponse(
+    description=_(
+        "Too many failed sign-ins for this username from this address: locked out for a while "
+        "(`code` locked_out)."
+    )
 )
 
 
@@ -28,7 +37,10 @@ class ObtainTokenView(ObtainAuthToken):
     authentication_classes = []
     parser_classes = [FormParser, MultiPartParser, SafeJSONParser]
 
+    @extend_schema(request=AuthTokenSerializer, responses={200: TOKEN_ANSWER, 429: LOCKED_OUT})
     def post(self, request, *args, **kwargs):
+        if not isinstance(request.data, Mapping):
+            raise ParseError(_("Send an object with a username and a password."))
         # Repeated wrong passwords lock the username out here as on the login page (see
         # AUTHENTICATION_BACKENDS); the lockout is checked on the Django request, which the
         # axes middleware never sees answered for an API view.

@@ -2,34 +2,34 @@
 a route's salesperson by username."""
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 
 from accounts.roles import salespeople
+from archive_crm.api.serializers import ModelSerializer, SlugRelatedField
 from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
 
 REFERENCE_FIELDS = ["id", "code", "name", "name_en", "order", "is_active"]
 
 
-class CustomerTypeSerializer(serializers.ModelSerializer):
+class CustomerTypeSerializer(ModelSerializer):
     class Meta:
         model = CustomerType
         fields = REFERENCE_FIELDS
 
 
-class OwnershipFormSerializer(serializers.ModelSerializer):
+class OwnershipFormSerializer(ModelSerializer):
     class Meta:
         model = OwnershipForm
         fields = REFERENCE_FIELDS
 
 
-class GradeLevelSerializer(serializers.ModelSerializer):
+class GradeLevelSerializer(ModelSerializer):
     class Meta:
         model = GradeLevel
         fields = [*REFERENCE_FIELDS, "color", "min_amount"]
 
 
-class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(
+class RegionSerializer(ModelSerializer):
+    parent = SlugRelatedField(
         slug_field="code",
         queryset=Region.objects.all(),
         allow_null=True,
@@ -42,11 +42,11 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = [*REFERENCE_FIELDS, "parent"]
 
 
-class RouteSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(
+class RouteSerializer(ModelSerializer):
+    region = SlugRelatedField(
         slug_field="code", queryset=Region.objects.all(), help_text=_("Code of the region.")
     )
-    salesperson = serializers.SlugRelatedField(
+    salesperson = SlugRelatedField(
         slug_field="username",
         queryset=salespeople(),
         allow_null=True,

@@ -3,11 +3,12 @@ the route pages), written by those whose role has the model permission, through 
 services. An entry still in use is never deleted: deactivate it instead."""
 
 from django.core.exceptions import ValidationError
-from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter, SearchFilter
 
-from archive_crm.api.exceptions import Conflict
+from archive_crm.api.exceptions import IN_USE, Conflict
+from archive_crm.api.filters import FilterBackend
 from archive_crm.api.permissions import ModelPermissions
 from classification.api.serializers import (
     CustomerTypeSerializer,
@@ -32,9 +33,10 @@ from classification.services.routes import (
 )
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
 class ReferenceViewSet(viewsets.ModelViewSet):
     permission_classes = [ModelPermissions]
-    filter_backends = [filters.DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
     search_fields = ["code", "name", "name_en"]
     ordering_fields = ["order", "code", "name"]
     lookup_value_converter = "int"

@@ -11,7 +11,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from archive_crm.api.exceptions import BAD_INPUT, Conflict
+from archive_crm.api.exceptions import Conflict, conflict
+from archive_crm.api.filters import IdFilter
 from archive_crm.api.permissions import ModelPermissions
 from customerforms.api.serializers import (
     FormLinkCreatedSerializer,
@@ -23,15 +24,12 @@ from customerforms.models import FormLink
 from customerforms.selectors import links_visible_to
 from customerforms.services import LinkStateConflict, link_create, link_reopen, link_revoke
 
-FORBIDDEN = OpenApiResponse(description=_("Your role may not do this."))
 NOT_FOUND = OpenApiResponse(description=_("No such link on the customers in your scope."))
-STATE = OpenApiResponse(
-    description=_("The link's state does not allow it (`code` state, with the `state`).")
-)
+STATE = conflict(_("The link's state does not allow it (`code` state, with the `state`)."))
 
 
 class FormLinkFilter(filters.FilterSet):
-    customer = filters.NumberFilter(field_name="customer_id", help_text=_("Customer id"))
+    customer = IdFilter(field_name="customer_id", help_text=_("Customer id"))
     state = filters.ChoiceFilter(
         choices=FormLink.State.choices, method="filter_state", help_text=_("The state now")
     )
@@ -74,7 +72,7 @@ class FormLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=FormLinkCreateSerializer,
-        responses={201: FormLinkCreatedSerializer, 400: BAD_INPUT, 403: FORBIDDEN},
+        responses={201: FormLinkCreatedSerializer},
         description=_(
             "Send a customer in your scope a one-time link to its data form (客户资料表): "
             "`url` is the form's address, given only in this answer (its token is random and "
@@ -102,7 +100,7 @@ class FormLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=None,
-        responses={200: FormLinkSerializer, 403: FORBIDDEN, 404: NOT_FOUND, 409: STATE},
+        responses={200: FormLinkSerializer, 404: NOT_FOUND, 409: STATE},
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
@@ -116,8 +114,6 @@ class FormLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         request=FormLinkReopenSerializer,
         responses={
             200: FormLinkSerializer,
-            400: BAD_INPUT,
-            403: FORBIDDEN,
             404: NOT_FOUND,
             409: STATE,
         },

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from archive_crm.api.serializers import ModelSerializer, SlugRelatedField
 from classification.lifecycle import TimeSeries, TransactionProcess, lifecycle_windows_for
 from classification.models import CustomerType, OwnershipForm, Region, Route
 from customers.models import CARD_FIELDS, Contact, CreditIncident, Customer
@@ -16,7 +17,7 @@ from customers.validators import validate_credit_code
 
 
 def _reference(model, help_text) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+    return SlugRelatedField(
         slug_field="code",
         queryset=model.objects.all(),
         allow_null=True,
@@ -25,13 +26,13 @@ def _reference(model, help_text) -> serializers.SlugRelatedField:
     )
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     """A customer card. Reference data is written and read by code, the salesperson by
     username; the grade is read-only (set by the regrade) and shown by name."""
 
     # Any user is looked up here; the card's service decides who may be assigned (a member
     # of the sales group) and by whom, for every channel alike.
-    salesperson = serializers.SlugRelatedField(
+    salesperson = SlugRelatedField(
         slug_field="username",
         queryset=get_user_model().objects.all(),
         allow_null=True,
@@ -220,7 +221,7 @@ class ScopedCustomerField(serializers.PrimaryKeyRelatedField):
         return Customer.objects.visible_to(self.context["request"].user)
 
 
-class CustomerPartSerializer(serializers.ModelSerializer):
+class CustomerPartSerializer(ModelSerializer):
     """A record that belongs to one card (contact, credit incident) and stays with it. Like
     the card, it carries a version: an update sends the version it read, a stale one is
     refused with 409."""

@@ -5,12 +5,13 @@ from contextlib import contextmanager
 
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from archive_crm.api.exceptions import Conflict
+from archive_crm.api.exceptions import Conflict, conflict
+from archive_crm.api.filters import IdFilter
 from archive_crm.api.permissions import ModelPermissions
 from customers.api.serializers import (
     ContactSerializer,
@@ -44,8 +45,8 @@ from customers.services import (
     customer_restore,
 )
 
-CONFLICT = OpenApiResponse(
-    description=_(
+CONFLICT = conflict(
+    _(
         "The card changed since the version sent (`code` stale_version, with "
         "`current_version`), or it is archived (`code` archived)."
     )
@@ -159,7 +160,25 @@ class CustomerViewSet(viewsets.ModelViewSet):
 
 
 class CustomerPartFilter(filters.FilterSet):
-    customer = filters.NumberFilter(field_name="customer_id", label=_("Customer id"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer id"))
+
+
+PART_CONFLICT = conflict(
+    _(
+        "The card is archived, and its records with it (`code` archived); or the record changed "
+        "since the version sent (`code` stale_version, with `current_version`)."
+    )
+)
+
+
+def with_part_conflicts(serializer_class):
+    """Documents the 409 of every write of a card's records (see `_card_part_conflicts`)."""
+    return extend_schema_view(
+        create=extend_schema(responses={201: serializer_class, 409: PART_CONFLICT}),
+        update=extend_schema(responses={200: serializer_class, 409: PART_CONFLICT}),
+        partial_update=extend_schema(responses={200: serializer_class, 409: PART_CONFLICT}),
+        destroy=extend_schema(responses={204: None, 409: PART_CONFLICT}),
+    )
 
 
 class CustomerPartViewSet(viewsets.ModelViewSet):
@@ -220,6 +239,7 @@ def _card_part_conflicts():
         ) from conflict
 
 
+@with_part_conflicts(ContactSerializer)
 @extend_schema_view(list=extend_schema(description=_("Contacts of the customers in scope.")))
 class ContactViewSet(CustomerPartViewSet):
     serializer_class = ContactSerializer
@@ -237,6 +257,7 @@ class ContactViewSet(CustomerPartViewSet):
         contact_delete(contact=instance, actor=self.request.user, channel=Channel.API)
 
 
+@with_part_conflicts(CreditIncidentSerializer)
 @extend_schema_view(
     list=extend_schema(description=_("Credit incidents of the customers in scope."))
 )

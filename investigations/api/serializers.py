@@ -4,11 +4,17 @@ card changes an investigation may propose, the report file's type and size) are 
 services', which the views call."""
 
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from archive_crm.api.serializers import (
+    DecimalStringField,
+    ModelSerializer,
+    SlugRelatedField,
+    StrictCharField,
+)
 from classification.api.serializers import REFERENCE_FIELDS
 from customers.api.serializers import ScopedCustomerField
 from customers.models import Customer
@@ -17,7 +23,7 @@ from investigations.services import PROPOSABLE
 from review.models import Proposal
 
 
-class AgencySerializer(serializers.ModelSerializer):
+class AgencySerializer(ModelSerializer):
     class Meta:
         model = Agency
         fields = [*REFERENCE_FIELDS, "contact", "phone"]
@@ -42,6 +48,19 @@ class InvestigationSerializer(serializers.ModelSerializer):
     )
     agency_name = serializers.CharField(source="agency.name", read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Blank until the delivery is recorded: the schema's enums include "".
+    credit_rating = serializers.ChoiceField(
+        choices=Customer.CreditRating.choices,
+        allow_blank=True,
+        read_only=True,
+        label=capfirst(Investigation._meta.get_field("credit_rating").verbose_name),
+    )
+    risk_level = serializers.ChoiceField(
+        choices=RiskLevel.choices,
+        allow_blank=True,
+        read_only=True,
+        label=capfirst(Investigation._meta.get_field("risk_level").verbose_name),
+    )
     report = serializers.SerializerMethodField(
         help_text=_("Where to download the agency's report file; null until one is stored.")
     )
@@ -76,7 +95,7 @@ class InvestigationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_report(self, investigation: Investigation) -> str | None:
         if not investigation.report:
             return None
@@ -85,9 +104,9 @@ class InvestigationSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request is not None else url
 
 
-class InvestigationCreateSerializer(serializers.ModelSerializer):
+class InvestigationCreateSerializer(ModelSerializer):
     customer = ScopedCustomerField(help_text=_("The id of the customer to investigate."))
-    agency = serializers.SlugRelatedField(
+    agency = SlugRelatedField(
         slug_field="code",
         queryset=Agency.objects.all(),
         help_text=_("The code of an active agency."),
@@ -122,15 +141,15 @@ class InvestigationProposalInputSerializer(serializers.Serializer):
 
 class DeliverySerializer(serializers.Serializer):
     delivered_on = serializers.DateField(help_text=_("The day the agency's report arrived."))
-    findings = serializers.CharField(allow_blank=True, required=False)
+    findings = StrictCharField(allow_blank=True, required=False)
     credit_rating = serializers.ChoiceField(
         choices=Customer.CreditRating.choices, allow_blank=True, required=False
     )
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices)
-    recommended_credit_limit = serializers.DecimalField(
+    recommended_credit_limit = DecimalStringField(
         max_digits=14, decimal_places=2, min_value=0, allow_null=True, required=False
     )
-    cost = serializers.DecimalField(
+    cost = DecimalStringField(
         max_digits=12,
         decimal_places=2,
         min_value=0,

@@ -12,13 +12,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiRequest,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from archive_crm.api.exceptions import BAD_INPUT, Conflict
+from archive_crm.api.exceptions import Conflict, conflict
 from archive_crm.api.permissions import ModelPermissions
 from classification.api.views import ReferenceViewSet
 from investigations.api.serializers import (
@@ -32,6 +37,7 @@ from investigations.filters import InvestigationFilter
 from investigations.models import Agency, Investigation
 from investigations.selectors import investigations_list, proposals_of
 from investigations.services import (
+    REPORT_EXTENSIONS,
     InvestigationDelivered,
     agency_create,
     agency_delete,
@@ -43,7 +49,7 @@ from investigations.services import (
 
 FORBIDDEN = OpenApiResponse(description=_("Only managers commission investigations."))
 NOT_FOUND = OpenApiResponse(description=_("No such investigation among the customers in scope."))
-DELIVERED = OpenApiResponse(description=_("The delivery was recorded already (`code` delivered)."))
+DELIVERED = conflict(_("The delivery was recorded already (`code` delivered)."))
 
 
 class AgencyViewSet(ReferenceViewSet):
@@ -115,7 +121,7 @@ class InvestigationViewSet(
 
     @extend_schema(
         request=InvestigationCreateSerializer,
-        responses={201: InvestigationSerializer, 400: BAD_INPUT, 403: FORBIDDEN},
+        responses={201: InvestigationSerializer, 403: FORBIDDEN},
         description=_(
             "Commission an agency to investigate a customer (managers): an active agency, an "
             "active card, a request not dated in the future."
@@ -141,7 +147,6 @@ class InvestigationViewSet(
         request=DeliverySerializer,
         responses={
             200: InvestigationSerializer,
-            400: BAD_INPUT,
             403: FORBIDDEN,
             404: NOT_FOUND,
             409: DELIVERED,
@@ -168,8 +173,13 @@ class InvestigationViewSet(
         return Response(self._body(investigation))
 
     @extend_schema(
-        request={"multipart/form-data": ReportUploadSerializer},
-        responses={200: InvestigationSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                ReportUploadSerializer,
+                encoding={"report": {"contentType": "application/pdf, image/jpeg, image/png"}},
+            )
+        },
+        responses={200: InvestigationSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def report(self, request, pk=None):
@@ -187,7 +197,10 @@ class InvestigationViewSet(
         return Response(self._body(investigation))
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: NOT_FOUND}
+        responses={
+            **{(200, kind): OpenApiTypes.BINARY for kind in REPORT_EXTENSIONS},
+            404: NOT_FOUND,
+        }
     )
     @report.mapping.get
     def report_download(self, request, pk=None):

@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from archive_crm.api.serializers import StrictBooleanField, StrictCharField
 from customers.models import Contact, CreditIncident, Customer
 from review.describers import describe_source
 from review.models import Proposal
@@ -110,11 +111,13 @@ class ProposalSerializer(serializers.ModelSerializer):
     proposed_by = serializers.SlugRelatedField(
         slug_field="username",
         read_only=True,
+        allow_null=True,
         help_text=_("Username of who proposed it; null for a customer's own form."),
     )
     decided_by = serializers.SlugRelatedField(
         slug_field="username",
         read_only=True,
+        allow_null=True,
         help_text=_("Username of the manager who accepted or rejected it."),
     )
 
@@ -164,18 +167,18 @@ class ProposalSerializer(serializers.ModelSerializer):
 
 
 class ProposalAcceptSerializer(serializers.Serializer):
-    confirm = serializers.BooleanField(
+    confirm = StrictBooleanField(
         default=False,
         help_text=_(
             "Accept although the card's field changed since the proposal (after a 409 that "
             "showed its current value)."
         ),
     )
-    comment = serializers.CharField(max_length=500, allow_blank=True, default="")
+    comment = StrictCharField(max_length=500, allow_blank=True, default="")
 
 
 class ProposalRejectSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=500, allow_blank=True, default="")
+    comment = StrictCharField(max_length=500, allow_blank=True, default="")
 
 
 class ProposalConflictSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from archive_crm.api.exceptions import Conflict
+from archive_crm.api.filters import IdFilter
 from archive_crm.api.permissions import ModelPermissions
 from customers.models import Customer
 from customers.services import CardArchived
@@ -53,7 +54,7 @@ def proposals_visible_to(user):
 class ProposalFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Proposal.Status.choices)
     channel = filters.ChoiceFilter(choices=CHANNELS)
-    customer = filters.NumberFilter(field_name="customer_id", help_text=_("Customer id"))
+    customer = IdFilter(field_name="customer_id", help_text=_("Customer id"))
     field = filters.CharFilter(help_text=_("Card field, named as in the customers API"))
 
 

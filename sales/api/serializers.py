@@ -4,11 +4,13 @@ customer's sales performance. Amounts travel as decimal strings."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from archive_crm.api.fields import YearMonthField
+from archive_crm.api.serializers import ModelSerializer, SlugRelatedField
 from sales.models import Product, ProductCategory, SalesRecord
 
 
-class ProductCategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(
+class ProductCategorySerializer(ModelSerializer):
+    parent = SlugRelatedField(
         slug_field="code",
         queryset=ProductCategory.objects.all(),
         allow_null=True,
@@ -32,8 +34,8 @@ class ProductCategorySerializer(serializers.ModelSerializer):
         return parent
 
 
-class ProductSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(
+class ProductSerializer(ModelSerializer):
+    category = SlugRelatedField(
         slug_field="code",
         queryset=ProductCategory.objects.all(),
         help_text=_("Code of the product category."),
@@ -72,7 +74,7 @@ def _money(**kwargs) -> serializers.DecimalField:
 
 
 class MonthlySalesSerializer(serializers.Serializer):
-    month = serializers.DateField(format="%Y-%m", help_text=_("The month, as YYYY-MM."))
+    month = YearMonthField(help_text=_("The month, as YYYY-MM."))
     amount = _money()
     lines = serializers.IntegerField()
 

@@ -10,6 +10,8 @@ from rest_framework import generics, viewsets
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
+from archive_crm.api.exceptions import IN_USE
+from archive_crm.api.filters import FilterSet, IdFilter
 from archive_crm.api.permissions import ModelPermissions
 from customers.models import Customer
 from customers.selectors import customer_get_for_user
@@ -23,6 +25,7 @@ from sales.models import Product, ProductCategory, SalesRecord
 from sales.selectors import customer_sales_performance
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
 class ProductCategoryViewSet(viewsets.ModelViewSet):
     """Product categories. Deleting one still used by products is refused (409)."""
 
@@ -35,7 +38,7 @@ class ProductCategoryViewSet(viewsets.ModelViewSet):
     lookup_value_converter = "int"
 
 
-class ProductFilter(filters.FilterSet):
+class ProductFilter(FilterSet):
     category = filters.CharFilter(
         field_name="category__code", label=_("Category code"), help_text=_("Category code")
     )
@@ -45,6 +48,7 @@ class ProductFilter(filters.FilterSet):
         fields = ["category", "is_active"]
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
 class ProductViewSet(viewsets.ModelViewSet):
     """Products. Deleting one that has sales lines is refused (409): deactivate it."""
 
@@ -59,7 +63,7 @@ class ProductViewSet(viewsets.ModelViewSet):
 
 
 class SalesRecordFilter(filters.FilterSet):
-    customer = filters.NumberFilter(
+    customer = IdFilter(
         field_name="customer_id", label=_("Customer id"), help_text=_("Customer id")
     )
     date_from = filters.DateFilter(

@@ -18,3 +18,12 @@ def test_a_deeply_nested_body_to_an_endpoint_is_a_400(client, manager):
     response = client.post("/api/v1/customers/", DEEP, content_type="application/json")
     assert response.status_code == 400
     assert "nested too deeply" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/auth/token/", "/api/v1/customers/"])
+def test_a_body_over_the_size_limit_is_a_400_in_json_that_says_so(client, manager, url):
+    client.force_login(manager)
+    body = '{"name": "' + "x" * 3_000_000 + '"}'
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "larger than the 2.5 MB" in response.json()["detail"]

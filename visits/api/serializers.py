@@ -2,11 +2,15 @@
 report and its visits; the rules (whose customers, which fields may be proposed, one report
 a day, drafts only) are the services', which the views call."""
 
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from archive_crm.api.fields import ClockTimeField
+from archive_crm.api.serializers import ModelSerializer
 from customers.api.serializers import ScopedCustomerField
 from review.models import Proposal
 from review.services import PROPOSABLE
@@ -32,8 +36,9 @@ class ProposalInputSerializer(serializers.Serializer):
     )
 
 
-class VisitInputSerializer(serializers.ModelSerializer):
+class VisitInputSerializer(ModelSerializer):
     customer = ScopedCustomerField(help_text=_("The id of one of your customers."))
+    time = ClockTimeField(allow_null=True, required=False)
     proposals = ProposalInputSerializer(
         many=True, required=False, help_text=_("Proposed changes to the customer's card.")
     )
@@ -62,6 +67,7 @@ class VisitProposalSerializer(serializers.ModelSerializer):
 class VisitSerializer(serializers.ModelSerializer):
     customer_code = serializers.CharField(source="customer.code", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
+    time = ClockTimeField(read_only=True, allow_null=True)
     # Filled by the views in one query for all the visits of a page (`proposals_attach`).
     proposals = VisitProposalSerializer(source="proposal_list", many=True, read_only=True)
 
@@ -105,4 +111,9 @@ class VisitReportSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_deadline(self, report: VisitReport) -> str:
-        return serializers.DateTimeField().to_representation(report_deadline(report.date))
+        deadline = report_deadline(report.date)
+        if deadline.utcoffset().seconds % 60:
+            # Before 1901 the company's zone keeps local mean time, whose offset has seconds
+            # that RFC 3339 cannot write: such a deadline is given in UTC.
+            return deadline.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+        return serializers.DateTimeField().to_representation(deadline)

@@ -15,7 +15,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from archive_crm.api.exceptions import Conflict
+from archive_crm.api.exceptions import Conflict, conflict
 from archive_crm.api.permissions import ModelPermissions
 from review.models import Proposal
 from visits.api.serializers import (
@@ -33,9 +33,7 @@ BAD_INPUT = OpenApiResponse(
 )
 FORBIDDEN = OpenApiResponse(description=_("Only sales staff keep visit reports."))
 NOT_FOUND = OpenApiResponse(description=_("No such report among yours."))
-CLOSED = OpenApiResponse(
-    description=_("The report was submitted and can no longer be changed (`code` submitted).")
-)
+CLOSED = conflict(_("The report was submitted and can no longer be changed (`code` submitted)."))
 
 
 def _visits_in_order():
