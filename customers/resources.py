@@ -25,7 +25,6 @@ from customers.services import (
     customers_create_bulk,
 )
 from dataexchange.resources import ArchiveModelResource, ReferenceWidget, TextWidget, cell_text
-from dataexchange.services import import_lock
 
 CUSTOMER_COLUMNS = ("code", "name", "phone", "address", "region", "customer_type", "salesperson")
 # Accepted on import, never exported: the contract's export layout stays exactly the columns
@@ -112,10 +111,6 @@ class CustomerResource(ArchiveModelResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        # One import of customers at a time, whoever calls (the admin's import page uses the
-        # resource directly): the cards are looked up after this, so a file read while
-        # another was being imported sees that one's new cards as known ones.
-        import_lock(Customer)
         self._actor = kwargs.get("user")
 
     def save_instance(self, instance, is_create, row, **kwargs):
@@ -185,11 +180,6 @@ class ContactResource(ArchiveModelResource):
 
     def get_queryset(self):
         return Contact.objects.select_related("customer")
-
-    def before_import(self, dataset, **kwargs):
-        super().before_import(dataset, **kwargs)
-        # As for customers: two files naming the same new contact add it once.
-        import_lock(Contact)
 
     def filter_export(self, queryset, **kwargs):
         if isinstance(queryset, QuerySet):

@@ -7,7 +7,10 @@ refers to reference data by code or name, reporting an unknown one as an error o
 column; every row must pass the model's own validation.
 """
 
+import hashlib
+
 from django.core.exceptions import ValidationError
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from import_export import resources, widgets
@@ -198,6 +201,28 @@ def loaded_references(instance) -> list[str]:
     ]
 
 
+def import_lock(model) -> None:
+    """Make imports into `model` run one at a time: wait until no other transaction holds
+    this lock, and hold it until the caller's transaction ends (call it inside one). A file
+    imported while another is being imported is then read against what the other wrote,
+    as if imported after it: overlapping files create each row once, instead of both
+    taking the same new keys (and one of them failing on the database's unique index) or
+    locking the same cards in opposite orders. Interactive edits are not held up. SQLite
+    runs one writer at a time anyway; there the lock is not needed and not taken."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        return
+    if not connection.in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "import_lock needs a transaction to hold the lock."
+        )
+    digest = hashlib.blake2b(f"import:{model._meta.label}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
+
+
 class ArchiveModelResource(resources.ModelResource):
     """A model resource that imports all or nothing, checks its required columns, refuses
     a key (`import_id_fields`) repeated within the file, and holds every row to the model's
@@ -240,6 +265,9 @@ class ArchiveModelResource(resources.ModelResource):
         )
 
     def before_import(self, dataset, **kwargs):
+        # Before any row is looked up, whoever imports (the command, the admin's import
+        # page): a file imported while another one is sees what that one wrote.
+        import_lock(self._meta.model)
         normalize_headers(dataset)
         present = set(dataset.headers or ())
         missing = [column for column in required_columns(self) if column not in present]

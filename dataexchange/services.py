@@ -6,13 +6,12 @@ transaction and keeps nothing unless every row is good. Errors name the row as n
 the file (the header is row 1, the first data row is row 2), the column and the reason.
 """
 
-import hashlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from import_export.resources import Resource
@@ -79,28 +78,6 @@ def resource_instance(resource) -> Resource:
     return resource
 
 
-def import_lock(model) -> None:
-    """Make imports into `model` run one at a time: wait until no other transaction holds
-    this lock, and hold it until the caller's transaction ends (call it inside one). A file
-    imported while another is being imported is then read against what the other wrote,
-    as if imported after it: overlapping files create each row once, instead of both
-    taking the same new keys (and one of them failing on the database's unique index) or
-    locking the same cards in opposite orders. Interactive edits are not held up. SQLite
-    runs one writer at a time anyway; there the lock is not needed and not taken."""
-    connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        return
-    if not connection.in_atomic_block:
-        raise transaction.TransactionManagementError(
-            "import_lock needs a transaction to hold the lock."
-        )
-    digest = hashlib.blake2b(f"import:{model._meta.label}".encode(), digest_size=8).digest()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
-        )
-
-
 def import_file(
     *,
     resource,
@@ -165,9 +142,6 @@ def import_file(
         return report
 
     with transaction.atomic():
-        model = getattr(getattr(resource, "_meta", None), "model", None)
-        if model is not None:
-            import_lock(model)
         result = resource.import_data(
             dataset,
             dry_run=dry_run,
