@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Trigram search and its indexes on PostgreSQL (nothing is used from it on SQLite).
+    "django.contrib.postgres",
     "django_filters",
     "rest_framework",
     "rest_framework.authtoken",
@@ -52,6 +54,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "django_tasks",
+    # The tasks interface's database backend (its queue tables and the db_worker command).
+    "django_tasks_db",
     "axes",
     "accounts",
     "classification",
