@@ -79,6 +79,9 @@ class CustomerResource(ArchiveModelResource):
     credit_code = _text_field("credit_code")
 
     required_columns = ("code", "name")
+    # Files are imported through the streaming loader (the same columns and cell rules,
+    # the card services' bulk doors); the admin's own import runs the resource row by row.
+    bulk_loader = "customers.loader.customers_load"
 
     class Meta:
         model = Customer

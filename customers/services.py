@@ -13,7 +13,6 @@ from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_create_with_history
 
 from accounts.roles import is_manager, person_name, salespeople
 from classification.models import Region
@@ -338,30 +337,24 @@ def customers_create_bulk(
     _refuse_taken_keys(customers, errors)
     if errors:
         raise CardsInvalid(errors)
-    user = _user_or_none(actor)
-    values = _provenance_values(
-        actor=actor,
-        channel=channel,
-        source=None,
-        verified=_verified_default(actor, channel),
-    )
     try:
         with transaction.atomic():
-            bulk_create_with_history(
-                customers,
-                Customer,
-                batch_size=_CHUNK,
-                default_user=user,
-                custom_historical_attrs={"history_channel": channel},
-            )
-            FieldProvenance.objects.bulk_create(
-                [
-                    FieldProvenance(customer=customer, field_name=field, **values)
-                    for customer, data in zip(customers, given, strict=True)
-                    for field, value in data.items()
-                    if _is_filled(value)
-                ],
-                batch_size=_CHUNK,
+            now = timezone.now()
+            _cards_insert(customers, given=set().union(*given), now=now)
+            ids = [customer.pk for customer in customers]
+            for chunk in _chunks(ids):
+                _history_snapshot(chunk, actor=actor, channel=channel, when=now, kind="+")
+            filled: dict[str, list[int]] = {}
+            for customer, data in zip(customers, given, strict=True):
+                for field, value in data.items():
+                    if _is_filled(value):
+                        filled.setdefault(field, []).append(customer.pk)
+            _provenance_upsert(
+                filled,
+                actor=actor,
+                channel=channel,
+                verified=_verified_default(actor, channel),
+                when=now,
             )
     except IntegrityError:
         # Another writer took some of the codes or credit codes after the check above (the
@@ -374,9 +367,16 @@ def customers_create_bulk(
     return customers
 
 
-def _refuse_taken_keys(customers: list[Customer | None], errors: dict[int, ValidationError]):
-    """Add to `errors` each new card whose code or credit code another card has, saved or
-    among these; the messages are those that validating each card alone would give."""
+def _refuse_taken_keys(
+    customers: list[Customer | None],
+    errors: dict[int, ValidationError],
+    *,
+    changed: list[list[str]] | None = None,
+):
+    """Add to `errors` each card whose code or credit code another card has, saved or
+    among these; the messages are those that validating each card alone would give. New
+    cards are checked for both keys; saved cards (given `changed`, each card's changed
+    fields) for the keys they change."""
     constraint = next(
         c for c in Customer._meta.constraints if c.name == "customer_credit_code_unique"
     )
@@ -384,7 +384,12 @@ def _refuse_taken_keys(customers: list[Customer | None], errors: dict[int, Valid
         ("code", None),
         ("credit_code", constraint.get_violation_error_message()),
     ):
-        keys = [getattr(customer, field) if customer else "" for customer in customers]
+        keys = [
+            getattr(customer, field)
+            if customer and (changed is None or field in changed[position])
+            else ""
+            for position, customer in enumerate(customers)
+        ]
         wanted = sorted({key for key in keys if key})
         taken = set()
         for start in range(0, len(wanted), _CHUNK):
@@ -456,21 +461,11 @@ def _card_apply(
         # with `.update()` (the sale dates of a sales load, the route order) waits, and then
         # stays, since only the changed columns are saved.
         current = Customer.objects.select_for_update().get(pk=customer.pk)
-        if current.version != expected_version:
-            raise CardConflict(customer=current, expected_version=expected_version)
-        if current.is_archived:
-            raise CardArchived(_("An archived card cannot be changed; restore it first."))
-        changed = [
-            field
-            for field, value in changes.items()
-            if getattr(current, _attname(field)) != _raw(value)
-        ]
+        changed = _card_changes_checked(
+            current, changes, actor=actor, expected_version=expected_version
+        )
         if not changed:
             return current, changed
-        for field in changed:
-            setattr(current, field, changes[field])
-        _validated(current, exclude=_loaded_references(changes))
-        _refuse_breaking_card_rules(current, fields=changed, actor=actor, new=False)
         current.version = expected_version + 1
         _save_with_history(
             current,
@@ -488,6 +483,143 @@ def _card_apply(
             verified=_verified_default(actor, channel) if verified is None else verified,
         )
     return current, changed
+
+
+def _card_changes_checked(
+    current: Customer,
+    changes: Mapping[str, Any],
+    *,
+    actor,
+    expected_version: int,
+    sales_ids=None,
+    subtrees: dict[int, set[int]] | None = None,
+    validate_unique: bool = True,
+) -> list[str]:
+    """The rules of the update door, for one locked, saved card: refuse a stale version
+    (`CardConflict`) or an archived card (`CardArchived`), set the values that differ, and
+    hold the result to validation and the card's rules (`ValidationError`). Returns the
+    fields that changed (none: nothing was set). `sales_ids`, `subtrees` and
+    `validate_unique=False` are for a batch that reads them, and checks unique keys, once
+    (`cards_update_bulk`)."""
+    if current.version != expected_version:
+        raise CardConflict(customer=current, expected_version=expected_version)
+    if current.is_archived:
+        raise CardArchived(_("An archived card cannot be changed; restore it first."))
+    changed = [
+        field
+        for field, value in changes.items()
+        if getattr(current, _attname(field)) != _raw(value)
+    ]
+    if not changed:
+        return changed
+    for field in changed:
+        setattr(current, field, changes[field])
+    # The values the card keeps passed validation when they were saved: the changed ones
+    # are validated (with the model's own `clean` and the unique checks they take part in).
+    kept = [field.name for field in Customer._meta.concrete_fields if field.name not in changed]
+    _validated(
+        current,
+        exclude=[*kept, *_loaded_references(changes)],
+        validate_unique=validate_unique,
+        validate_constraints=validate_unique,
+    )
+    _refuse_breaking_card_rules(
+        current,
+        fields=changed,
+        actor=actor,
+        new=False,
+        sales_ids=sales_ids,
+        subtrees=subtrees,
+    )
+    return changed
+
+
+def cards_update_bulk(
+    *,
+    updates: Sequence[tuple[int, int, Mapping[str, Any]]],
+    actor,
+    channel: str,
+) -> list[list[str]]:
+    """`card_update` for many cards at once (imports): `updates` holds, for each card, its
+    primary key, the version the caller read and the changes. Each card is held to the
+    same rules as through `card_update` (`_card_changes_checked`: stale version, archived
+    card, validation, the card's rules; codes and credit codes checked for the batch at
+    once), and each changed card gets a new version, one history record (channel
+    `channel`, user `actor`) and the provenance of its changed fields, in a bounded number
+    of statements per `_CHUNK` cards. The cards are locked in key order for the check and
+    the write.
+
+    Returns, for each update, the fields it changed. Raises `CardsInvalid` with every bad
+    card's position and errors, and then writes nothing."""
+    for _pk, _version, changes in updates:
+        unknown = set(changes) - set(CARD_FIELDS)
+        if unknown:
+            raise ValueError(f"Not card fields: {sorted(unknown)}")
+    if not updates:
+        return []
+    with transaction.atomic():
+        current: dict[int, Customer] = {}
+        for chunk in _chunks(sorted({pk for pk, _version, _changes in updates})):
+            current.update(
+                (card.pk, card)
+                for card in Customer.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+            )
+        assigned = {_raw(changes.get("salesperson")) for _pk, _version, changes in updates}
+        sales_ids = set(salespeople().filter(pk__in=assigned - {None}).values_list("pk", flat=True))
+        subtrees: dict[int, set[int]] = {}
+        errors: dict[int, ValidationError] = {}
+        changed_fields: list[list[str]] = []
+        cards: list[Customer | None] = []
+        for position, (pk, expected_version, changes) in enumerate(updates):
+            card = current.get(pk)
+            changed: list[str] = []
+            try:
+                if card is None:
+                    raise ValidationError(_("This card no longer exists."))
+                changed = _card_changes_checked(
+                    card,
+                    _normalized(changes),
+                    actor=actor,
+                    expected_version=expected_version,
+                    sales_ids=sales_ids,
+                    subtrees=subtrees,
+                    validate_unique=False,
+                )
+            except ValidationError as error:
+                errors[position] = error
+            except (CardConflict, CardArchived) as error:
+                errors[position] = ValidationError(str(error))
+            changed_fields.append(changed)
+            cards.append(card if changed else None)
+        _refuse_taken_keys(cards, errors, changed=changed_fields)
+        if errors:
+            raise CardsInvalid(errors)
+        written = [card for card in cards if card is not None]
+        if not written:
+            return changed_fields
+        now = timezone.now()
+        for card in written:
+            card.version += 1
+            card.updated_at = now
+        # The cards stay locked until the transaction ends, so the columns written here that
+        # a card did not change still hold its saved values.
+        fields = sorted({field for changed in changed_fields for field in changed})
+        _cards_write(written, [*fields, "version", "updated_at"])
+        ids = [card.pk for card in written]
+        for chunk in _chunks(ids):
+            _history_snapshot(chunk, actor=actor, channel=channel, when=now)
+        by_field: dict[str, list[int]] = {}
+        for card, changed in zip(cards, changed_fields, strict=True):
+            for field in changed:
+                by_field.setdefault(field, []).append(card.pk)
+        _provenance_upsert(
+            by_field,
+            actor=actor,
+            channel=channel,
+            verified=_verified_default(actor, channel),
+            when=now,
+        )
+    return changed_fields
 
 
 def _validated(customer: Customer, **options) -> None:
@@ -785,6 +917,7 @@ def cards_set_grades(
     on_date,
     expected: Mapping[int, int | None] | None = None,
     reason: str = "",
+    progress=None,
 ) -> int:
     """Set the grades of many cards at once (the regrade): `grades` maps customer pk to its
     new `GradeLevel` (or None for no grade). In a bounded number of statements, whatever the
@@ -795,7 +928,10 @@ def cards_set_grades(
     period is closed on `on_date` and a new one opened (source "regrade").
 
     Refused with `GradesChanged` (and nothing written) when a card is archived, pinned, gone,
-    or, given `expected` (pk -> grade pk the caller saw), no longer has that grade."""
+    or, given `expected` (pk -> grade pk the caller saw), no longer has that grade.
+
+    `progress`, if given, is called as `progress(done, total)` after each chunk of cards
+    whose history is written."""
     ids = sorted(grades)
     if not ids:
         return 0
@@ -834,34 +970,13 @@ def cards_set_grades(
                 Customer.objects.filter(pk__in=chunk).update(
                     grade_id=target, version=models.F("version") + 1, updated_at=now
                 )
+        written = 0
         for chunk in _chunks(ids):
             _history_snapshot(chunk, actor=actor, channel=channel, when=now, reason=reason)
-        recorded_by = _user_or_none(actor)
-        FieldProvenance.objects.bulk_create(
-            [
-                FieldProvenance(
-                    customer_id=pk,
-                    field_name="grade",
-                    channel=channel,
-                    source_type=None,
-                    source_id=None,
-                    recorded_at=now,
-                    recorded_by=recorded_by,
-                    verified=True,
-                )
-                for pk in ids
-            ],
-            update_conflicts=True,
-            unique_fields=["customer", "field_name"],
-            update_fields=[
-                "channel",
-                "source_type",
-                "source_id",
-                "recorded_at",
-                "recorded_by",
-                "verified",
-            ],
-        )
+            written += len(chunk)
+            if progress is not None:
+                progress(written, len(ids))
+        _provenance_upsert({"grade": ids}, actor=actor, channel=channel, verified=True, when=now)
         _grade_periods_move(
             targets, actor=actor, on_date=on_date, source=GradeHistory.Source.REGRADE, reason=reason
         )
@@ -927,7 +1042,9 @@ def _grade_periods_move(
     )
 
 
-def _history_snapshot(ids: list[int], *, actor, channel: str, when, reason: str) -> None:
+def _history_snapshot(
+    ids: list[int], *, actor, channel: str, when, reason: str = "", kind: str = "~"
+) -> None:
     """One history record per card, copied from the saved row by one INSERT ... SELECT.
     (`bulk_create` of the historical model would split into batches of a dozen rows on SQLite,
     whose parameter limit Django assumes to be 999, so the statement count would grow with the
@@ -942,7 +1059,7 @@ def _history_snapshot(ids: list[int], *, actor, channel: str, when, reason: str)
         "history_date": historical._meta.get_field("history_date").get_db_prep_value(
             when, connection
         ),
-        "history_type": "~",
+        "history_type": kind,
         "history_change_reason": reason or None,
         "history_user": getattr(_user_or_none(actor), "pk", None),
         "history_channel": channel,
@@ -958,3 +1075,133 @@ def _history_snapshot(ids: list[int], *, actor, channel: str, when, reason: str)
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*extra.values(), *ids])
+
+
+def _provenance_upsert(
+    by_field: Mapping[str, Sequence[int]], *, actor, channel: str, verified: bool, when
+) -> None:
+    """Record, for each field, that `channel` and `actor` set it on the cards of the given
+    primary keys (no source record): one INSERT ... SELECT per field and `_CHUNK` cards,
+    replacing the provenance a card had for that field. (Building a model instance per card
+    and field, as `bulk_create` does, cost more than the rest of a large import.)"""
+    connection = connections[router.db_for_write(FieldProvenance)]
+    quote = connection.ops.quote_name
+    meta = FieldProvenance._meta
+    set_values = {
+        "channel": channel,
+        "source_type": None,
+        "source_id": None,
+        "recorded_at": meta.get_field("recorded_at").get_db_prep_value(when, connection),
+        "recorded_by": getattr(_user_or_none(actor), "pk", None),
+        "verified": verified,
+    }
+    columns = [quote(meta.get_field(name).column) for name in ("customer", "field_name")]
+    columns += [quote(meta.get_field(name).column) for name in set_values]
+    updates = ", ".join(f"{column} = excluded.{column}" for column in columns[2:])
+    with connection.cursor() as cursor:
+        for field, ids in by_field.items():
+            for chunk in _chunks(list(ids)):
+                placeholders = ", ".join(["%s"] * len(chunk))
+                # Identifiers come from the model definitions; every value is a parameter.
+                cursor.execute(
+                    f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+                    f"SELECT {quote(Customer._meta.pk.column)}, "
+                    f"{', '.join(['%s'] * (len(columns) - 1))} "
+                    f"FROM {quote(Customer._meta.db_table)} "
+                    f"WHERE {quote(Customer._meta.pk.column)} IN ({placeholders}) "
+                    f"ON CONFLICT ({columns[0]}, {columns[1]}) DO UPDATE SET {updates}",
+                    [field, *set_values.values(), *chunk],
+                )
+
+
+def _cards_write(cards: Sequence[Customer], fields: Sequence[str]) -> None:
+    """Write `fields` of saved cards as they are set on the instances: one UPDATE ... FROM
+    a list of values per batch of cards. (Django's `bulk_update` builds a CASE per field and
+    card, which cost most of a large import's time.)"""
+    connection = connections[router.db_for_write(Customer)]
+    quote = connection.ops.quote_name
+    table = quote(Customer._meta.db_table)
+    pk = Customer._meta.pk
+    written = [Customer._meta.get_field(name) for name in fields]
+    names = ", ".join(quote(field.column) for field in [pk, *written])
+    # PostgreSQL reads a list of values as text unless told the columns' types.
+    typed = connection.vendor == "postgresql"
+    assignments = ", ".join(
+        f"{quote(field.column)} = "
+        + (
+            f"CAST(v.{quote(field.column)} AS {field.db_type(connection)})"
+            if typed
+            else f"v.{quote(field.column)}"
+        )
+        for field in written
+    )
+    limit = connection.features.max_query_params
+    per_statement = min(_CHUNK, limit // (len(written) + 1)) if limit else _CHUNK
+    row = "(" + ", ".join(["%s"] * (len(written) + 1)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(cards), per_statement):
+            batch = cards[start : start + per_statement]
+            params = []
+            for card in batch:
+                params.append(card.pk)
+                params.extend(
+                    field.get_db_prep_save(getattr(card, field.attname), connection)
+                    for field in written
+                )
+            # Identifiers come from the model definitions; every value is a parameter.
+            cursor.execute(
+                f"WITH v ({names}) AS (VALUES {', '.join([row] * len(batch))}) "  # noqa: S608
+                f"UPDATE {table} SET {assignments} FROM v "
+                f"WHERE {table}.{quote(pk.column)} = v.{quote(pk.column)}",
+                params,
+            )
+
+
+def _cards_insert(customers: Sequence[Customer], *, given: set[str], now) -> None:
+    """Insert new cards and set their primary keys: one INSERT per batch of cards. The
+    fields in `given` are read from each card; every other field holds its default on every
+    new card, so it is prepared for the database once for all of them (Django's
+    `bulk_create` prepares every field of every card, which cost most of a large import's
+    time). Automatic timestamps are `now`."""
+    connection = connections[router.db_for_write(Customer)]
+    quote = connection.ops.quote_name
+    pk = Customer._meta.pk
+    fields = [field for field in Customer._meta.concrete_fields if field is not pk]
+    first = customers[0]
+    constant = {}
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for customer in customers:
+                setattr(customer, field.attname, now)
+        if field.name not in given:
+            constant[field.attname] = field.get_db_prep_save(
+                getattr(first, field.attname), connection
+            )
+    varying = [field for field in fields if field.attname not in constant]
+    template = [constant.get(field.attname) for field in fields]
+    slots = [fields.index(field) for field in varying]
+    limit = connection.features.max_query_params
+    per_statement = min(_CHUNK, limit // len(fields)) if limit else _CHUNK
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    columns = ", ".join(quote(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        for start in range(0, len(customers), per_statement):
+            batch = customers[start : start + per_statement]
+            params = []
+            for customer in batch:
+                values = list(template)
+                for slot, field in zip(slots, varying, strict=True):
+                    values[slot] = field.get_db_prep_save(
+                        getattr(customer, field.attname), connection
+                    )
+                params.extend(values)
+            # Identifiers come from the model definitions; every value is a parameter.
+            cursor.execute(
+                f"INSERT INTO {quote(Customer._meta.db_table)} ({columns}) "  # noqa: S608
+                f"VALUES {', '.join([row] * len(batch))} RETURNING {quote(pk.column)}",
+                params,
+            )
+            for customer, (key,) in zip(batch, cursor.fetchall(), strict=True):
+                customer.pk = key
+                customer._state.adding = False
+                customer._state.db = connection.alias

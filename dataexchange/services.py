@@ -87,13 +87,16 @@ def import_file(
     dry_run: bool = False,
     actor=None,
     file_name: str | None = None,
+    progress=None,
 ) -> ImportReport:
     """Import a CSV or XLSX file into `resource`, all or nothing.
 
     Nothing is written when any row is bad or `dry_run` is set; the report then lists every
     bad row (file row number, column, reason) and what would have been new, updated and
     unchanged. The format comes from `file_format`, else from the file name; CSV is read
-    in `encoding`, else as UTF-8 (BOM or not) falling back to GB18030.
+    in `encoding`, else as UTF-8 (BOM or not) falling back to GB18030. `progress`, if
+    given, is called as the import goes with the number of data rows read so far (after
+    each batch for a resource with a bulk loader, once at the end otherwise).
     """
     resource = resource_instance(resource)
     bulk_loader = getattr(resource, "bulk_loader", None)
@@ -107,6 +110,8 @@ def import_file(
                 file_format=file_format,
                 encoding=encoding,
                 dry_run=dry_run,
+                actor=actor,
+                progress=progress,
             )
         with tempfile.NamedTemporaryFile(suffix=f".{file_format}") as upload:
             upload.write(path_or_bytes)
@@ -117,6 +122,8 @@ def import_file(
                 file_format=file_format,
                 encoding=encoding,
                 dry_run=dry_run,
+                actor=actor,
+                progress=progress,
             )
     report = ImportReport(dry_run=dry_run)
     if isinstance(path_or_bytes, bytes):
@@ -165,21 +172,29 @@ def import_file(
         report.unchanged = totals[RowResult.IMPORT_TYPE_SKIP]
         if report.errors or dry_run:
             transaction.set_rollback(True)
+    if progress is not None:
+        progress(report.rows)
     return report
 
 
-def _bulk_import(loader, *, path: Path, file_format: str, encoding, dry_run) -> ImportReport:
-    """A resource with a `bulk_loader` (e.g. sales records) streams the file through it:
-    same columns, validation and all-or-nothing rule, at millions of rows."""
+def _bulk_import(
+    loader, *, path: Path, file_format: str, encoding, dry_run, actor, progress
+) -> ImportReport:
+    """A resource with a `bulk_loader` (sales records, customers) streams the file through
+    it: same columns, validation and all-or-nothing rule, at millions of rows (see
+    `dataexchange.loading`)."""
     report = ImportReport(dry_run=dry_run)
     try:
         with open_rows(path, file_format=file_format, encoding=encoding) as (header, rows):
-            loaded = loader(header=header, rows=rows, dry_run=dry_run)
+            loaded = loader(
+                header=header, rows=rows, dry_run=dry_run, actor=actor, progress=progress
+            )
     except FileReadError as error:
         report.errors.append(RowError(None, "", str(error)))
         return report
     report.rows = loaded.rows
     report.new = loaded.created
+    report.updated = loaded.updated
     report.unchanged = loaded.skipped
     report.errors = list(loaded.errors)
     if loaded.error_count > len(loaded.errors):

@@ -10,7 +10,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from customers.models import Customer
-from sales.loader import COLUMNS, LoadReport, sales_records_load
+from dataexchange.loading import LoadReport
+from sales.loader import COLUMNS, sales_records_load
 from sales.models import Product, ProductCategory, SalesRecord
 
 DOCUMENT_PREFIX = "DEMO"

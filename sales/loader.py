@@ -18,15 +18,13 @@ left as it is (corrections come as new documents, as in the ERP).
 """
 
 import csv
-import gc
 import hashlib
 import io
 import queue
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -38,14 +36,19 @@ from django.utils.translation import gettext_lazy
 
 from customers.models import Customer
 from dataexchange.formats import QUOTE, unescape_formula
+from dataexchange.loading import (
+    MAX_REPORTED_ERRORS,
+    LoadReport,
+    Progress,
+    row_batches,
+    without_cycle_collection,
+)
 from dataexchange.resources import cell_text
-from dataexchange.services import RowError
 from sales.models import Product, SalesRecord
 from sales.signals import sales_lines_changed
 
 COLUMNS = ("date", "customer", "product", "quantity", "amount", "document_no")
 REQUIRED_COLUMNS = COLUMNS[:5]
-MAX_REPORTED_ERRORS = 1000
 CODE_LENGTH = 32  # customer and product codes (see their models)
 EMPTY_CODE = {
     "customer": gettext_lazy("customer code is empty"),
@@ -77,24 +80,6 @@ QUANTITY = re.compile(r"^\d{1,11}(\.\d{1,3})?$")
 AMOUNT = re.compile(r"^\d{1,14}(\.\d{1,2})?$")
 
 
-@dataclass
-class LoadReport:
-    rows: int = 0
-    created: int = 0
-    skipped: int = 0  # lines already in the database
-    errors: list[RowError] = field(default_factory=list)
-    error_count: int = 0  # all errors, also those past MAX_REPORTED_ERRORS
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
-
-    def add_error(self, row: int, column: str, message: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(RowError(row, column, message))
-
-
 class _Rollback(Exception):
     """Raised inside the transaction to undo a load that found errors."""
 
@@ -104,6 +89,8 @@ def sales_records_load(
     header: Sequence[str],
     rows: Iterable[Sequence],
     dry_run: bool = False,
+    actor=None,
+    progress: Progress | None = None,
     batch_size: int = 20_000,
 ) -> LoadReport:
     """Validate and load sales lines, all or nothing.
@@ -111,20 +98,24 @@ def sales_records_load(
     `header` names the columns (see COLUMNS; `document_no` optional, order free); `rows`
     yields the data rows in file order (the header is row 1, the first data row row 2).
     Returns a report; when it has errors, nothing was written. `dry_run` validates
-    everything (unknown codes and repeated lines included) and writes nothing.
+    everything (unknown codes and repeated lines included) and writes nothing. Sales
+    lines record no author (`actor` is accepted as by every loader); `progress` is called
+    with the rows read after each batch.
     """
     report = LoadReport()
     positions = _column_positions(header, report)
     if not report.ok:
         return report
     try:
-        with _without_cycle_collection(), transaction.atomic(), _Stager() as stager:
-            for batch in _batches(rows, batch_size):
+        with without_cycle_collection(), transaction.atomic(), _Stager() as stager:
+            for batch in row_batches(rows, batch_size):
                 staged = []
                 for row_no, row in batch:
                     report.rows += 1
                     staged.append(_parse_row(row_no, _cells(row, positions), report))
                 stager.stage(staged)
+                if progress is not None:
+                    progress(report.rows)
             stager.check(report)
             report.errors.sort(key=lambda error: (error.row, error.column))
             if not report.ok or dry_run:
@@ -176,19 +167,6 @@ def _column_positions(header: Sequence[str], report: LoadReport) -> list[int | N
         if column not in names:
             report.add_error(1, column, _("required column is missing"))
     return [names.index(name) if name in names else None for name in COLUMNS]
-
-
-def _batches(rows: Iterable[Sequence], size: int) -> Iterator[list[tuple[int, Sequence]]]:
-    batch = []
-    for row_no, row in enumerate(rows, start=2):
-        if not any(row):
-            continue  # blank lines, e.g. at the end of a spreadsheet
-        batch.append((row_no, row))
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _cells(row: Sequence, positions: list[int | None]) -> list[str]:
@@ -277,20 +255,6 @@ def _parse_row(row_no: int, values: list[str], report: LoadReport) -> tuple:
         amount=amount,
     )
     return (row_no, sale_date, customer_code, product_code, quantity, amount, document_no, key)
-
-
-@contextmanager
-def _without_cycle_collection():
-    """Pause Python's cycle collector for a load: it makes millions of short-lived objects
-    and no reference cycles, so they are all freed as they go, and the collector's passes
-    over them cost about a third of the load's Python time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _CopyPipe:

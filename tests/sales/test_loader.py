@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from classification.services import lifecycle
 from customers.models import Customer
+from dataexchange.loading import MAX_REPORTED_ERRORS
 from sales import loader
-from sales.loader import MAX_REPORTED_ERRORS, sales_records_load
+from sales.loader import sales_records_load
 from sales.models import Product, SalesRecord
 from sales.signals import sales_lines_changed
 from tests.customers.factories import CustomerFactory
