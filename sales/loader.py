@@ -43,7 +43,7 @@ from dataexchange.loading import (
     row_batches,
     without_cycle_collection,
 )
-from dataexchange.resources import cell_text
+from dataexchange.resources import cell_text, import_lock
 from sales.models import Product, SalesRecord
 from sales.signals import sales_lines_changed
 
@@ -107,21 +107,24 @@ def sales_records_load(
     if not report.ok:
         return report
     try:
-        with without_cycle_collection(), transaction.atomic(), _Stager() as stager:
-            for batch in row_batches(rows, batch_size):
-                staged = []
-                for row_no, row in batch:
-                    report.rows += 1
-                    staged.append(_parse_row(row_no, _cells(row, positions), report))
-                stager.stage(staged)
-                if progress is not None:
-                    progress(report.rows)
-            stager.check(report)
-            report.errors.sort(key=lambda error: (error.row, error.column))
-            if not report.ok or dry_run:
-                raise _Rollback
-            report.created = stager.publish()
-            report.skipped = report.rows - report.created
+        with without_cycle_collection(), transaction.atomic():
+            # Overlapping loads run one after the other, as every import does.
+            import_lock(SalesRecord)
+            with _Stager() as stager:
+                for batch in row_batches(rows, batch_size):
+                    staged = []
+                    for row_no, row in batch:
+                        report.rows += 1
+                        staged.append(_parse_row(row_no, _cells(row, positions), report))
+                    stager.stage(staged)
+                    if progress is not None:
+                        progress(report.rows)
+                stager.check(report)
+                report.errors.sort(key=lambda error: (error.row, error.column))
+                if not report.ok or dry_run:
+                    raise _Rollback
+                report.created = stager.publish()
+                report.skipped = report.rows - report.created
     except _Rollback:
         pass
     return report

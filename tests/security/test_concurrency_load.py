@@ -29,6 +29,8 @@ from customers.services import CardConflict, card_update, customer_create
 from dataexchange.services import import_file
 from review.models import Proposal
 from review.services import ProposalDecided, proposal_accept
+from sales.models import SalesRecord
+from sales.resources import SalesRecordResource
 from tests.accounts.factories import UserFactory
 from tests.concurrency import race, together
 from tests.customers.factories import CustomerFactory, RegionFactory
@@ -245,6 +247,38 @@ def test_overlapping_imports_at_once_create_each_customer_once(salesperson):
         latest = customer.history.order_by("-history_id").first()
         assert (latest.phone, latest.version) == (customer.phone, customer.version)
         assert customer.phone.endswith(f"-{customer.code}")
+
+
+def test_overlapping_sales_loads_at_once_add_each_line_once():
+    customers = [CustomerFactory(code=f"S{n}") for n in range(3)]
+    products = [ProductFactory(code=f"P{n}") for n in range(2)]
+    lines = [
+        f"2026-0{month}-1{day},{customer.code},{product.code},1,10.00,"
+        for month in range(1, 4)
+        for day in range(3)
+        for customer in customers
+        for product in products
+    ]
+    header = "date,customer,product,quantity,amount,document_no"
+    files = [
+        "\n".join([header, *lines]).encode(),
+        "\n".join([header, *lines[9:]]).encode(),
+        "\n".join([header, *reversed(lines)]).encode(),
+    ]
+
+    crowd = together(
+        lambda data=data: import_file(
+            resource=SalesRecordResource, path_or_bytes=data, file_format="csv"
+        )
+        for data in files
+    )
+
+    assert crowd.errors == []
+    reports = crowd.results
+    crowd.figure("sales load", successes=sum(r.written for r in reports), conflicts=0)
+    assert [report.errors for report in reports] == [[], [], []]
+    # One after the other: the first to run adds every line it has, the others the rest.
+    assert sum(report.new for report in reports) == len(lines) == SalesRecord.objects.count()
 
 
 def test_a_bad_import_at_the_same_time_as_a_good_one_stores_nothing(salesperson):
