@@ -17,7 +17,7 @@ DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" ALLOWED_HOSTS="$(ALLO
 	SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 STATIC_MANIFEST := staticfiles/staticfiles.json
 
-.PHONY: run dev test lint format migrate seed messages check-messages venv clean backup restore
+.PHONY: run dev serve test lint format migrate seed messages check-messages venv clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,30 @@ run: seed $(SECRET_KEY_FILE) $(STATIC_MANIFEST)
 # the server restarts when the code changes.
 dev: seed $(SECRET_KEY_FILE)
 	@DEBUG=1 SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(MANAGE) runserver $(HOST):$(PORT)
+
+# Production: gunicorn (archive_crm/gunicorn_conf.py: WEB_CONCURRENCY workers, by default 2 × the
+# cores + 1) with DEBUG off, on the PostgreSQL database of DATABASE_URL (migrated first), the
+# sessions in it and a cache that every worker and host shares (CACHE_URL, by default a table of
+# that database). SECRET_KEY comes from the environment, else from .local-secret-key;
+# ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS from the environment. On a loopback address with no
+# HTTPS proxy in front (USE_X_FORWARDED_PROTO unset) it is plain http, as for `make run`: the
+# HTTPS redirect and secure-only cookies are off unless the environment turns them on. Anywhere
+# else they stay on unless the environment turns them off.
+SERVE_HTTP_ONLY = $(and $(filter 127.0.0.1 localhost ::1,$(HOST)),$(if $(filter 1 true yes on True Yes TRUE YES,$(USE_X_FORWARDED_PROTO)),,1))
+SERVE_ENV = DEBUG=0 ALLOWED_HOSTS="$(ALLOWED_HOSTS)" \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}" \
+	CACHE_URL="$${CACHE_URL:-dbcache://archive_crm_cache}" CONN_MAX_AGE="$${CONN_MAX_AGE:-60}" \
+	$(if $(SERVE_HTTP_ONLY),SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-0}" SECURE_COOKIES="$${SECURE_COOKIES:-0}")
+
+serve: venv $(SECRET_KEY_FILE) $(STATIC_MANIFEST)
+	@case "$$DATABASE_URL" in \
+		postgres://*|postgresql://*|pgsql://*|postgis://*) ;; \
+		*) echo "make serve runs on PostgreSQL only: set DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/NAME" >&2; exit 2;; \
+	esac
+	@$(SERVE_ENV) $(MANAGE) migrate --noinput
+	@$(SERVE_ENV) $(MANAGE) createcachetable
+	@echo "Serving Archive CRM with gunicorn on http://$(HOST):$(PORT)/ (health check: /healthz)"
+	@$(SERVE_ENV) $(BIN)/gunicorn --config archive_crm/gunicorn_conf.py
 
 test: venv
 	$(BIN)/pytest

@@ -156,6 +156,18 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A kept connection (CONN_MAX_AGE > 0) is checked before a request reuses it: after a database
+# restart the first request gets a new connection, not an error.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# An optional read replica: the analyses read from it, everything else uses the primary
+# (archive_crm.routers). The tests use it as the primary itself, under its own name.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["archive_crm.routers.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -220,8 +232,10 @@ CUSTOMER_FORM_MAX_EXPIRY_DAYS = env.int("CUSTOMER_FORM_MAX_EXPIRY_DAYS", default
 CUSTOMER_FORM_RATE_PER_ADDRESS = env.str("CUSTOMER_FORM_RATE_PER_ADDRESS", default="20/10m")
 CUSTOMER_FORM_RATE_PER_LINK = env.str("CUSTOMER_FORM_RATE_PER_LINK", default="10/10m")
 CUSTOMER_FORM_COMPANY_NAME = env.str("CUSTOMER_FORM_COMPANY_NAME", default="")
-# The cache holds the public form's rate-limit counts: one shared cache (CACHE_URL, e.g.
-# redis://127.0.0.1:6379/1) when several app processes serve, each process's memory otherwise.
+# The cache holds the public form's rate-limit counts: one shared cache (CACHE_URL) when several
+# app processes serve, each process's memory otherwise. `make serve` uses a table of the database
+# (dbcache://archive_crm_cache, made by createcachetable); redis://127.0.0.1:6379/1 uses Redis,
+# whose counts also hold exactly under concurrent requests.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # The largest agency report an investigation takes, in MB (PDF, JPEG or PNG, told by content).
@@ -230,7 +244,8 @@ INVESTIGATION_REPORT_MAX_MB = env.int("INVESTIGATION_REPORT_MAX_MB", default=10)
 INVESTIGATION_STALE_MONTHS = env.int("INVESTIGATION_STALE_MONTHS", default=12)
 
 # A sign-in lasts this many hours, however busy (a salesperson signs in each working day);
-# logging out ends it at once.
+# logging out ends it at once. Sessions are kept in the database (Django's default engine), so
+# any app process serves any signed-in request.
 SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=12) * 60 * 60
 
 # An API token works this many days after it was issued (0: until it is rotated).

@@ -3,15 +3,25 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import HomeView, PasswordResetView
+from archive_crm.db import REPLICA, databases_down
 
 
 @login_not_required
+@never_cache
 def healthz(request):
-    """Liveness probe for load balancers: no login, no database."""
+    """Health probe for load balancers and process managers: no login; one trivial query per
+    database (the primary, and the read replica when there is one). A process whose database
+    does not answer is taken out of the rotation by its 503; the body says which database, for
+    the operators, and nothing more (the error itself is logged). For machines: not translated."""
+    down = databases_down()
+    if down:
+        reason = "replica database unavailable" if down == [REPLICA] else "database unavailable"
+        return HttpResponse(reason, status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.roles import manager_required
+from archive_crm.db import analysis_reads
 from audit.forms import PAGE_SIZE_DEFAULT, ChangeFilterForm, SignInFilterForm
 from audit.selectors import (
     card_changes,
@@ -26,6 +27,7 @@ def _filters(form_class, request):
 
 @require_GET
 @manager_required
+@analysis_reads()
 def change_list(request):
     """Every recorded change of every card, its contacts and its credit incidents, newest
     first, with what each field was and became; filtered by who, channel, period and
@@ -54,6 +56,7 @@ def change_list(request):
 
 @require_GET
 @manager_required
+@analysis_reads()
 def sign_in_list(request):
     """Sign-ins, sign-outs, failed sign-ins and lockouts, newest first, filtered by
     username, kind and period; the lockouts running now above them."""

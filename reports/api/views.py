@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from archive_crm.api.fields import date_range_pattern
+from archive_crm.db import analysis_reads
 from reports.analysis import Analysis
 from reports.base import as_api
 
@@ -98,6 +99,7 @@ class ReportPeriodSerializer(serializers.Serializer):
 class AnalysisView(APIView):
     analysis: Analysis
 
+    @analysis_reads()
     def get(self, request):
         refused = parameters_refused(self.analysis.form_class, request.query_params)
         if refused:

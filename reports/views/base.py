@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from archive_crm.db import analysis_reads
 from reports.analysis import Analysis
 from reports.base import Table, as_csv, as_xlsx
 from reports.catalogue import ANALYSES
@@ -21,6 +22,7 @@ FILE_TYPES = {
 }
 
 
+@analysis_reads()
 def report_page(request, analysis: Analysis):
     """An analysis's page: its filters, chart and table, or the same table as CSV or XLSX
     (`?format=csv|xlsx`). Bad filters re-render the form with their errors, and no
