@@ -17,7 +17,7 @@ DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" ALLOWED_HOSTS="$(ALLO
 	SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 STATIC_MANIFEST := staticfiles/staticfiles.json
 
-.PHONY: run dev serve test lint format migrate seed messages check-messages venv clean backup restore
+.PHONY: run dev serve worker test lint format migrate seed messages check-messages venv clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +57,7 @@ dev: seed $(SECRET_KEY_FILE)
 # Production: gunicorn (archive_crm/gunicorn_conf.py: WEB_CONCURRENCY workers, by default 2 × the
 # cores + 1) with DEBUG off, on the PostgreSQL database of DATABASE_URL (migrated first), the
 # sessions in it and a cache that every worker and host shares (CACHE_URL, by default a table of
-# that database). SECRET_KEY comes from the environment, else from .local-secret-key;
+# that database); slow work is queued in the database for `make worker`. SECRET_KEY comes from the environment, else from .local-secret-key;
 # ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS from the environment. On a loopback address with no
 # HTTPS proxy in front (USE_X_FORWARDED_PROTO unset) it is plain http, as for `make run`: the
 # HTTPS redirect and secure-only cookies are off unless the environment turns them on. Anywhere
@@ -66,6 +66,7 @@ SERVE_HTTP_ONLY = $(and $(filter 127.0.0.1 localhost ::1,$(HOST)),$(if $(filter 
 SERVE_ENV = DEBUG=0 ALLOWED_HOSTS="$(ALLOWED_HOSTS)" \
 	SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}" \
 	CACHE_URL="$${CACHE_URL:-dbcache://archive_crm_cache}" CONN_MAX_AGE="$${CONN_MAX_AGE:-60}" \
+	TASKS_BACKEND="$${TASKS_BACKEND:-database}" \
 	$(if $(SERVE_HTTP_ONLY),SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-0}" SECURE_COOKIES="$${SECURE_COOKIES:-0}")
 
 serve: venv $(SECRET_KEY_FILE) $(STATIC_MANIFEST)
@@ -77,6 +78,17 @@ serve: venv $(SECRET_KEY_FILE) $(STATIC_MANIFEST)
 	@$(SERVE_ENV) $(MANAGE) createcachetable
 	@echo "Serving Archive CRM with gunicorn on http://$(HOST):$(PORT)/ (health check: /healthz)"
 	@$(SERVE_ENV) $(BIN)/gunicorn --config archive_crm/gunicorn_conf.py
+
+# The background worker for `make serve`: runs the queued jobs (regrades, imports, large
+# exports) from the database, with the same environment as the app servers. Start one or more
+# next to them, on any host that reaches the database and the shared media storage.
+worker: venv $(SECRET_KEY_FILE)
+	@case "$$DATABASE_URL" in \
+		postgres://*|postgresql://*|pgsql://*|postgis://*) ;; \
+		*) echo "make worker runs on PostgreSQL only: set DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/NAME" >&2; exit 2;; \
+	esac
+	@echo "Running the background worker (queued jobs from the database)"
+	@$(SERVE_ENV) TASKS_BACKEND=database $(MANAGE) db_worker --no-reload
 
 test: venv
 	$(BIN)/pytest

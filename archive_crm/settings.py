@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     # Before import_export: its `import` and `export` commands are replaced by ours, which
     # detect the file's encoding and import all or nothing.
     "dataexchange",
+    "jobs",
     "import_export",
     "simple_history",
     "django_htmx",
@@ -310,10 +311,21 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Background work (the regrade) goes through Django's tasks interface. The immediate backend
-# runs a task at once, inside the request; point "default" at a queue backend to move the
-# work to a worker process.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background work (regrades, imports, large exports) goes through Django's tasks interface,
+# each as a job with its own page. TASKS_BACKEND=immediate (the default: tests, `make run`,
+# `make dev`) runs a task at once, inside the request; TASKS_BACKEND=database queues it in
+# the database, where a worker (`make worker`, i.e. `manage.py db_worker`) runs it.
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate")
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
+# A customer export of more rows than this is written by a job (with a progress page and a
+# download link) instead of inside the request.
+EXPORT_INLINE_MAX = env.int("EXPORT_INLINE_MAX", default=5000)
 
 # New cards typed without a code are numbered PREFIX + a zero-padded number (KH00001, ...).
 CUSTOMER_CODE_PREFIX = env.str("CUSTOMER_CODE_PREFIX", default="KH")

@@ -39,6 +39,7 @@ urlpatterns = [
     path("investigations/", include("investigations.urls")),
     path("reports/", include("reports.urls")),
     path("audit/", include("audit.urls")),
+    path("jobs/", include("jobs.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("archive_crm.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

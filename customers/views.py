@@ -4,6 +4,7 @@ goes through the services; these views only translate between HTTP and those fun
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -24,7 +25,12 @@ from classification.lifecycle import (
     with_lifecycle,
 )
 from classification.schedule import customer_next_visit_on
-from customers.exports import customer_list_export
+from customers.exports import (
+    customer_export_file_name,
+    customer_export_task,
+    customer_list_export,
+    customers_for_export,
+)
 from customers.filters import CustomerFilter
 from customers.forms import ContactForm, CreditIncidentForm, CustomerCreateForm, CustomerForm
 from customers.models import CARD_SECTIONS, SECTION_LABELS, Channel, Customer
@@ -50,6 +56,8 @@ from customers.services import (
     customer_create,
     customer_restore,
 )
+from jobs.models import Job
+from jobs.services import job_start
 
 PAGE_SIZE_DEFAULT = 25
 PAGE_SIZE_MIN = 10
@@ -175,20 +183,32 @@ def customer_list(request):
 
 def customer_export(request):
     """The filtered list, in the user's scope, as CSV or XLSX for people: the list's
-    columns, in the user's language (`customers.exports`)."""
+    columns, in the user's language (`customers.exports`). A list longer than
+    `EXPORT_INLINE_MAX` rows is written by a job instead, whose page offers the file."""
     export_format = request.GET.get("format", "csv")
     if export_format not in EXPORT_FORMATS:
         return HttpResponseBadRequest(_("Unknown export format."))
-    customers = with_lifecycle(
-        _filtered_customers(request)[1], windows=lifecycle_windows_for(request)
+    columns = [(field, str(label)) for field, label, _sort in LIST_COLUMNS]
+    customers = customers_for_export(
+        user=request.user, query=request.GET, windows=lifecycle_windows_for(request)
     )
-    content = customer_list_export(
-        customers,
-        columns=[(field, label) for field, label, _sort in LIST_COLUMNS],
-        file_format=export_format,
-    )
+    # One more row than an export made here may hold tells whether it is too long, without
+    # counting the whole list first.
+    first = list(customers[: settings.EXPORT_INLINE_MAX + 1])
+    if len(first) > settings.EXPORT_INLINE_MAX:
+        job = job_start(
+            kind=Job.Kind.CUSTOMER_EXPORT,
+            owner=request.user,
+            task=customer_export_task,
+            user_id=request.user.pk,
+            query=request.GET.urlencode(),
+            columns=columns,
+            file_format=export_format,
+        )
+        return redirect(job)
+    content = customer_list_export(first, columns=columns, file_format=export_format)
     response = HttpResponse(content, content_type=EXPORT_FORMATS[export_format])
-    filename = f"customers-{timezone.localdate():%Y%m%d}.{export_format}"
+    filename = customer_export_file_name(export_format)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -1,6 +1,6 @@
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -9,8 +9,10 @@ from import_export.formats.base_formats import XLSX
 
 from accounts.roles import is_manager
 from customers.models import Customer
-from dataexchange.formats import AutoEncodingCSV, EscapingCSV, EscapingXLSX, FileReadError
-from dataexchange.services import ImportReport, RowError, import_file
+from dataexchange.formats import AutoEncodingCSV, EscapingCSV, EscapingXLSX
+from jobs.forms import ImportFileForm
+from jobs.models import Job
+from jobs.tasks import import_job_start
 from sales.models import Product, ProductCategory, SalesRecord
 from sales.resources import ProductCategoryResource, ProductResource, SalesRecordResource
 from sales.services import sales_records_delete
@@ -19,26 +21,7 @@ IMPORT_FORMATS = [AutoEncodingCSV, XLSX]
 EXPORT_FORMATS = [EscapingCSV, EscapingXLSX]
 
 
-class SalesImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"), help_text=_("CSV or XLSX: date,customer,product,quantity,amount")
-    )
-    file_format = forms.ChoiceField(
-        label=_("Format"),
-        choices=[("", _("From the file name")), ("csv", "CSV"), ("xlsx", "XLSX")],
-        required=False,
-    )
-    encoding = forms.CharField(
-        label=_("Encoding"),
-        required=False,
-        max_length=40,
-        help_text=_("For CSV only; leave empty to detect UTF-8 (with or without BOM) or GB18030."),
-    )
-    dry_run = forms.BooleanField(
-        label=_("Dry run"),
-        required=False,
-        help_text=_("Check the whole file and report, without saving anything."),
-    )
+SALES_COLUMNS = "date,customer,product,quantity,amount"
 
 
 @admin.register(ProductCategory)
@@ -131,44 +114,30 @@ class SalesRecordAdmin(ExportMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request):
-        """Upload a sales file: every row is checked, and either all lines are loaded or
-        none, with every bad row named (row, column, reason)."""
+        """Upload a sales file: it is kept in the shared storage and imported by a job, which
+        checks every row and loads either all lines or none, naming every bad row (row,
+        column, reason); the job's page shows the progress and the report."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        report = None
         if request.method == "POST":
-            form = SalesImportForm(request.POST, request.FILES)
+            form = ImportFileForm(request.POST, request.FILES, columns=SALES_COLUMNS)
             if form.is_valid():
-                report = self._import(request, form.cleaned_data)
+                job = import_job_start(
+                    kind=Job.Kind.SALES_IMPORT,
+                    owner=request.user,
+                    resource=SalesRecordResource,
+                    upload=form.cleaned_data["file"],
+                    file_format=form.cleaned_data["file_format"],
+                    encoding=form.cleaned_data["encoding"].strip(),
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+                return redirect(job)
         else:
-            form = SalesImportForm()
+            form = ImportFileForm(columns=SALES_COLUMNS)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Import sales records"),
             "form": form,
-            "report": report,
         }
         return TemplateResponse(request, "admin/sales/salesrecord/import.html", context)
-
-    def _import(self, request, data) -> ImportReport:
-        upload = data["file"]
-        # A large upload is already on disk: stream it from there instead of into memory.
-        if hasattr(upload, "temporary_file_path"):
-            content = upload.temporary_file_path()
-        else:
-            content = upload.read()
-        try:
-            return import_file(
-                resource=SalesRecordResource,
-                path_or_bytes=content,
-                file_name=upload.name,
-                file_format=data["file_format"] or None,
-                encoding=data["encoding"].strip() or None,
-                dry_run=data["dry_run"],
-                actor=request.user,
-            )
-        except FileReadError as error:
-            report = ImportReport(dry_run=data["dry_run"])
-            report.errors.append(RowError(None, "", str(error)))
-            return report

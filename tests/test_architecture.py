@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("archive_crm", "accounts", "classification", "customers", "sales", "reports")
 APPS += ("dataexchange", "demo", "review", "visits", "customerforms", "investigations", "audit")
+APPS += ("jobs",)
 
 LAYERS = (
     "base",
@@ -41,6 +42,7 @@ PLACES = {
     "archive_crm": "base",
     "accounts": "base",
     "dataexchange": "base",
+    "jobs": "base",
     "classification.models": "reference",
     "classification.lifecycle": "reference",
     "classification.routing": "reference",
@@ -181,6 +183,7 @@ TEMPLATE_LAYERS = {
     "accounts": "base",
     "registration": "base",
     "drf_spectacular": "base",
+    "jobs": "base",
     "customers": "card",
     "sales": "facts",
     "review": "review",

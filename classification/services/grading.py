@@ -174,13 +174,18 @@ class RegradeResult:
 
 
 def regrade_apply(
-    *, actor, today: date | None = None, preview: RegradePreview | None = None
+    *,
+    actor,
+    today: date | None = None,
+    preview: RegradePreview | None = None,
+    progress=None,
 ) -> RegradeResult:
     """Apply a regrade: exactly the changes of `preview` (computed now when not given), in a
     bounded number of statements (see `cards_set_grades`). Each change is a card history
     record with channel "regrade", the grade's provenance, and a closed and a new grade
     history period starting `today`. Raises `customers.services.GradesChanged` (nothing
-    written) when a card in the preview has changed grade, been pinned or archived since."""
+    written) when a card in the preview has changed grade, been pinned or archived since.
+    `progress(done, total)` is told as the cards are written (see `cards_set_grades`)."""
     if preview is None:
         preview = regrade_preview(today=today)
     changed = cards_set_grades(
@@ -191,11 +196,14 @@ def regrade_apply(
         actor=actor,
         channel=Channel.REGRADE,
         on_date=preview.today,
+        progress=progress,
     )
     return RegradeResult(changed=changed, preview=preview)
 
 
-def regrade_apply_if_unchanged(*, actor, fingerprint: str, today: date | None = None) -> dict:
+def regrade_apply_if_unchanged(
+    *, actor, fingerprint: str, today: date | None = None, progress=None
+) -> dict:
     """Apply the regrade a manager previewed, identified by its fingerprint. When the data has
     changed since (the recomputed preview differs), nothing is applied and the answer says so:
     the manager sees the new preview and decides again."""
@@ -205,7 +213,7 @@ def regrade_apply_if_unchanged(*, actor, fingerprint: str, today: date | None = 
             preview = regrade_preview(today=today)
             if preview.fingerprint != fingerprint:
                 return stale
-            result = regrade_apply(actor=actor, preview=preview)
+            result = regrade_apply(actor=actor, preview=preview, progress=progress)
     except GradesChanged:
         return stale
     return {"applied": True, "changed": result.changed, "stale": False}

@@ -10,9 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
-from django_tasks import TaskResultStatus
 
 from accounts.roles import is_manager, manager_required
 from classification.models import ClassificationPolicy, GradeLevel
@@ -28,6 +26,8 @@ from classification.services.grading import (
 from classification.tasks import regrade_task
 from customers.selectors import customer_get_for_user
 from customers.services import CardArchived, CardConflict
+from jobs.models import Job
+from jobs.services import job_start
 
 # Classification settings -------------------------------------------------------------------
 
@@ -96,48 +96,21 @@ def classification_settings(request):
 
 @manager_required
 def regrade(request):
-    """GET: the preview. POST: apply the preview the manager saw (its fingerprint), through
-    the regrade task. If the data changed in between, nothing is applied and the page shows
-    the new preview with a warning, so what is applied is always what was shown."""
+    """GET: the preview. POST: apply the preview the manager saw (its fingerprint) as a job,
+    and show the job's page. If the data changed in between, nothing is applied and the job
+    says so, so what is applied is always what was shown."""
     if request.method == "POST":
-        result = regrade_task.enqueue(
+        job = job_start(
+            kind=Job.Kind.REGRADE,
+            owner=request.user,
+            task=regrade_task,
             fingerprint=request.POST.get("fingerprint", ""),
             today=timezone.localdate().isoformat(),
             actor_id=request.user.pk,
         )
-        _report_regrade(request, result)
-        return redirect("classification:regrade")
+        return redirect(job)
     preview = regrade_preview()
     return render(request, "classification/grading/regrade.html", {"preview": preview})
-
-
-def _report_regrade(request, result) -> None:
-    if result.status == TaskResultStatus.SUCCESSFUL:
-        outcome = result.return_value
-        if outcome["stale"]:
-            messages.warning(
-                request,
-                _(
-                    "The sales, grades or standards changed since you opened the preview, so "
-                    "nothing was applied. Check the new preview below and apply again."
-                ),
-            )
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "Regrade applied: %(count)s customer changed grade.",
-                    "Regrade applied: %(count)s customers changed grade.",
-                    outcome["changed"],
-                )
-                % {"count": outcome["changed"]},
-            )
-    elif result.status == TaskResultStatus.FAILED:
-        messages.error(request, _("The regrade failed; nothing was changed."))
-    else:
-        messages.info(
-            request, _("The regrade was queued; reload this page in a moment to see the result.")
-        )
 
 
 # Pinning from the card ---------------------------------------------------------------------

@@ -43,10 +43,12 @@ def test_manager_previews_applies_a_regrade_and_sees_the_grade_on_the_card(page,
     assert rows.nth(1).locator("td").nth(4).inner_text() == "Scattered customer"
 
     page.get_by_role("button", name="Apply regrade").click()
-    page.wait_for_load_state()
+    page.wait_for_url("**/jobs/*/")
+    assert page.get_by_test_id("job-state").inner_text() == "Done"
     assert page.locator(".message.success").inner_text() == (
         "Regrade applied: 2 customers changed grade."
     )
+    page.get_by_role("link", name="Back to the regrade").click()
     assert page.get_by_test_id("regrade-nothing").is_visible()
 
     page.goto(big.get_absolute_url())

@@ -331,42 +331,52 @@ def test_an_archived_cards_contacts_and_incidents_are_read_only_in_the_admin(adm
 CSV_HEADER = "code,name,phone,address,region,customer_type,salesperson\n"
 
 
-def upload(client, content: str):
+@pytest.fixture
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def upload(client, content: str, **fields):
     return client.post(
         admin_url(Customer, "import"),
-        {
-            "import_file": SimpleUploadedFile("customers.csv", content.encode("gb18030")),
-            "format": "0",
-            "resource": "0",
-        },
+        {"file": SimpleUploadedFile("customers.csv", content.encode("gb18030")), **fields},
+        follow=True,
     )
 
 
-def test_admin_import_with_a_bad_row_offers_no_confirmation_and_writes_nothing(
-    admin_client, salesperson
+def test_the_changelist_links_to_the_import_page(admin_client):
+    content = admin_client.get(admin_url(Customer, "changelist")).content.decode()
+    assert f'href="{admin_url(Customer, "import")}"' in content
+    assert admin_url(Customer, "export") in content
+
+
+def test_admin_import_with_a_bad_row_imports_nothing_and_names_the_row_on_the_job_page(
+    admin_client, salesperson, _media
 ):
     RegionFactory(code="GZ", name="广州市")
 
     response = upload(admin_client, CSV_HEADER + "C001,甲,,,GZ,,\nC002,乙,,,火星,,\nC003,丙,,,,,\n")
 
-    assert response.status_code == 200
-    assert "confirm_form" not in response.context
-    invalid = response.context["result"].invalid_rows
-    assert [(row.number, list(row.field_specific_errors)) for row in invalid] == [(2, ["region"])]
+    content = response.content.decode()
+    assert response.redirect_chain[-1][0].startswith("/jobs/")
+    assert 'data-state="done"' in content
+    assert "The file has an error; nothing was imported." in content
+    assert "row 3, column region:" in content
     assert Customer.objects.count() == 0
 
 
 def test_admin_import_of_a_good_file_saves_with_channel_import_and_the_admin_as_user(
-    admin_client, admin_user, salesperson
+    admin_client, admin_user, salesperson, _media
 ):
     RegionFactory(code="GZ", name="广州市")
-    response = upload(admin_client, CSV_HEADER + "C001,甲,,,广州市,ordinary,sales1\n")
-    confirm = response.context["confirm_form"]
+
+    dry = upload(admin_client, CSV_HEADER + "C001,甲,,,广州市,ordinary,sales1\n", dry_run="on")
+    assert "Dry run: all 1 rows are valid. Nothing was saved." in dry.content.decode()
     assert Customer.objects.count() == 0
 
-    response = admin_client.post(admin_url(Customer, "process_import"), confirm.initial)
+    response = upload(admin_client, CSV_HEADER + "C001,甲,,,广州市,ordinary,sales1\n")
 
-    assert response.status_code == 302
+    assert "Imported 1 rows: 1 new, 0 updated, 0 unchanged." in response.content.decode()
     customer = Customer.objects.get(code="C001")
     assert (customer.region.code, customer.salesperson) == ("GZ", salesperson)
     history = customer.history.get()

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from classification.services import lifecycle
 from customers.models import Customer
+from jobs.models import Job
 from sales.models import ProductCategory, SalesRecord
 from tests.accounts.factories import UserFactory
 from tests.customers.factories import CustomerFactory
@@ -42,8 +43,14 @@ def admin_client(client, admin_user):
     return client
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
 def upload(client, content: bytes, name="sales.csv", **fields):
-    return client.post(IMPORT, {"file": SimpleUploadedFile(name, content), **fields})
+    """Post the import form and follow to the import job's page."""
+    return client.post(IMPORT, {"file": SimpleUploadedFile(name, content), **fields}, follow=True)
 
 
 def test_the_changelist_links_to_the_import_page(admin_client):
@@ -144,13 +151,33 @@ def test_anonymous_is_sent_to_the_login(client):
     assert response["Location"].endswith(f"login/?next={IMPORT}")
 
 
-def test_a_large_upload_is_read_from_its_temporary_file(admin_client, known, settings):
+def test_a_large_upload_is_imported_from_the_storage_and_then_deleted(
+    admin_client, known, settings, tmp_path
+):
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # every upload goes to a temporary file
 
     response = upload(admin_client, GOOD_CSV.encode("gb18030"))
 
     assert "Imported 3 rows: 3 new lines" in response.content.decode()
     assert SalesRecord.objects.count() == 3
+    assert list((tmp_path / "jobs" / "uploads").iterdir()) == []
+
+
+def test_the_import_runs_as_a_job_of_the_uploader_with_the_rows_read_as_progress(
+    admin_client, admin_user, known
+):
+    response = upload(admin_client, GOOD_CSV.encode())
+
+    job = Job.objects.get()
+    assert response.redirect_chain == [(reverse("jobs:detail", args=[job.pk]), 302)]
+    assert (job.kind, job.owner, job.state, job.done, job.total) == (
+        Job.Kind.SALES_IMPORT,
+        admin_user,
+        Job.State.DONE,
+        3,
+        3,
+    )
+    assert job.result["new"] == 3
 
 
 def test_a_category_cannot_be_moved_under_its_own_child_in_the_admin(client, admin_user):

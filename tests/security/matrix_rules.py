@@ -293,6 +293,11 @@ RULES: dict[str, Rule] = {
     # Audit --------------------------------------------------------------------------------
     "audit:changes": page(MANAGERS, WRONG_METHOD),
     "audit:sign_ins": page(MANAGERS, WRONG_METHOD),
+    # Jobs ---------------------------------------------------------------------------------
+    # A job is its starter's; managers see every job.
+    "jobs:list": page(EVERYONE),
+    "jobs:detail": page(SCOPED, WRONG_METHOD, params={"pk": "job"}),
+    "jobs:file": page(SCOPED, WRONG_METHOD, params={"pk": "job"}),
     # API: tokens --------------------------------------------------------------------------
     "api-token": public(
         "exchanges a username and password for an API token",

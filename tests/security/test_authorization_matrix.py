@@ -27,6 +27,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -42,6 +43,7 @@ from customerforms.services import form_submit, link_create
 from customers.models import Channel, Customer
 from customers.services import card_update
 from investigations.services import investigation_commission, investigation_deliver
+from jobs.models import Job
 from review.models import Proposal
 from tests.accounts.factories import UserFactory
 from tests.customerforms.factories import link_with_token
@@ -321,6 +323,14 @@ def _side(letter: str, *, mark: str, region, agency, product, manager, today) ->
         actor=manager,
     )
     customer.refresh_from_db()
+    # A large export A started: its page, and its file.
+    job = Job.objects.create(
+        owner=user,
+        kind=Job.Kind.CUSTOMER_EXPORT,
+        state=Job.State.DONE,
+        result={"rows": 1, "file_name": "customers.csv"},
+    )
+    job.result_file.save("customers.csv", ContentFile(f"code\n{customer.code}\n".encode()))
     ids = {
         "salesperson_a": user.pk,
         "salesperson_a_username": user.username,
@@ -341,6 +351,7 @@ def _side(letter: str, *, mark: str, region, agency, product, manager, today) ->
         "requested": requested.pk,
         "investigation": delivered.pk,
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "job": job.pk,
     }
     return user, ids
 
