@@ -17,7 +17,7 @@ DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" ALLOWED_HOSTS="$(ALLO
 	SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 STATIC_MANIFEST := staticfiles/staticfiles.json
 
-.PHONY: run dev serve worker test lint format migrate seed messages check-messages venv clean backup restore
+.PHONY: run dev serve worker test lint format migrate seed messages check-messages venv clean backup restore bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -130,6 +130,22 @@ check-messages: venv
 		msgattrib --only-fuzzy --no-obsolete locale/zh_Hans/LC_MESSAGES/django.po); \
 	git checkout -- locale; \
 	if [ -n "$$untranslated" ]; then echo "Untranslated or fuzzy strings:"; echo "$$untranslated"; exit 1; fi
+
+# `make bench`: the product at 100k customers and 2M sales lines on PostgreSQL, each figure
+# beside its floor (DATABASE_URL if it is PostgreSQL, else a database archive_crm_bench on
+# 127.0.0.1, seeded the first time); BENCH_ARGS="--runs 5 --duration 15 --only list,api"
+# for a short run. The load generator, locust, has a virtualenv of its own (.venv-bench):
+# it brings gevent and a pytest plugin that the test run must not load.
+BENCH_VENV := .venv-bench
+
+$(BENCH_VENV)/.installed: requirements-bench.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: venv $(BENCH_VENV)/.installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

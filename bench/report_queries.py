@@ -234,11 +234,12 @@ def build(customers: int, rows: int) -> None:
             cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
-def endpoints() -> list[tuple[str, str, dict]]:
+def endpoints(customer: Customer | None = None) -> list[tuple[str, str, dict]]:
     """(label, URL, parameters) of every analysis in the catalogue: over all customers, or
-    for one customer when the analysis is reached from a card; and the sales composition by
-    the grade on the day of each sale."""
-    customer = Customer.objects.filter(code__startswith=PREFIX).order_by("code").first()
+    for one customer (`customer`, by default this script's first) when the analysis is
+    reached from a card; and the sales composition by the grade on the day of each sale."""
+    if customer is None:
+        customer = Customer.objects.filter(code__startswith=PREFIX).order_by("code").first()
     found = []
     for analysis in ANALYSES:
         url = reverse(f"report-{analysis.slug}")
@@ -251,10 +252,10 @@ def endpoints() -> list[tuple[str, str, dict]]:
     ]
 
 
-def medians_ms(first, second, runs: int) -> tuple[float, float]:
-    """The median times of two functions, after two warm-ups each. Their runs alternate, so
-    that both meet the same load on a shared machine."""
-    for _n in range(2):
+def timings_ms(first, second, runs: int, warmups: int = 2) -> tuple[list[float], list[float]]:
+    """The times of `runs` runs of two functions, after `warmups` warm-ups each. Their runs
+    alternate, so that both meet the same load on a shared machine."""
+    for _n in range(warmups):
         first()
         second()
     times = ([], [])
@@ -263,7 +264,58 @@ def medians_ms(first, second, runs: int) -> tuple[float, float]:
             started = time.perf_counter()
             function()
             spent.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def medians_ms(first, second, runs: int) -> tuple[float, float]:
+    """The median times of two functions (see `timings_ms`)."""
+    times = timings_ms(first, second, runs)
     return statistics.median(times[0]), statistics.median(times[1])
+
+
+def captured_statements(request) -> list[str]:
+    """The SQL statements one call of `request` runs, after a first call (so they are those
+    of a request like the timed ones, not of the first)."""
+    request()
+    with CaptureQueriesContext(connection) as captured:
+        request()
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def plain_sql(statements: list[str]) -> list[list[tuple]]:
+    """Run `statements` directly on the database cursor and fetch their rows."""
+    rows = []
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+            rows.append(cursor.fetchall() if cursor.description else [])
+    return rows
+
+
+def report_client(user) -> APIClient:
+    """An API client signed in as `user` with an API token, as an integration is."""
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test client's
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
+    return client
+
+
+def endpoint_timings(
+    client, url: str, params: dict, runs: int, warmups: int = 2
+) -> tuple[list[float], list[float], list[str]]:
+    """The times of `runs` requests of a report endpoint and of its statements run directly
+    (see `timings_ms`), and those statements. A request that does not answer 200 stops."""
+
+    def request():
+        response = client.get(url, params)
+        if response.status_code != 200:
+            sys.exit(f"{url}: {response.status_code} {response.content[:300]!r}")
+        return response
+
+    statements = captured_statements(request)
+    api_ms, sql_ms = timings_ms(request, lambda: plain_sql(statements), runs, warmups)
+    return api_ms, sql_ms, statements
 
 
 def explain(statements: list[str]) -> None:
@@ -293,9 +345,7 @@ def main() -> None:
         f"{Customer.objects.count():,} customers, {SalesRecord.objects.count():,} sales lines"
     )
     manager = get_user_model().objects.get(username=f"{PREFIX.lower()}-manager")
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test client's host
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=manager)[0]}")
+    client = report_client(manager)
     period = {"date_from": PERIOD[0].isoformat(), "date_to": PERIOD[1].isoformat()}
     print(f"\nperiod {PERIOD[0]} to {PERIOD[1]}, medians of {options.runs} runs\n")
     print("| endpoint | median ms | SQL median ms | ratio | queries |\n|---|---|---|---|---|")
@@ -303,26 +353,10 @@ def main() -> None:
     for label, url, extra in endpoints():
         if options.only and label.split("?")[0] not in options.only:
             continue
-        params = {**period, **extra}
-
-        def request(url=url, params=params):
-            response = client.get(url, params)
-            if response.status_code != 200:
-                sys.exit(f"{url}: {response.status_code} {response.content[:300]!r}")
-            return response
-
-        request()  # the statements of a request like the timed ones, not of the first
-        with CaptureQueriesContext(connection) as captured:
-            request()
-        statements = [query["sql"] for query in captured.captured_queries]
-
-        def plain_sql(statements=statements):
-            with connection.cursor() as cursor:
-                for sql in statements:
-                    cursor.execute(sql)
-                    cursor.fetchall()
-
-        api_ms, sql_ms = medians_ms(request, plain_sql, options.runs)
+        api_times, sql_times, statements = endpoint_timings(
+            client, url, {**period, **extra}, options.runs
+        )
+        api_ms, sql_ms = statistics.median(api_times), statistics.median(sql_times)
         ratio = api_ms / sql_ms
         print(f"| {label} | {api_ms:.1f} | {sql_ms:.1f} | {ratio:.2f} | {len(statements)} |")
         if ratio > TARGET_RATIO or api_ms > SLOW_MS:
