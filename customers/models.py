@@ -405,6 +405,13 @@ class Customer(models.Model):
             models.Index(fields=["first_sale_on"], name="customer_first_sale_idx"),
             models.Index(fields=["last_sale_on"], name="customer_last_sale_idx"),
             models.Index(fields=["route", "route_position"], name="customer_route_order_idx"),
+            # The list's sorts with their tie-breaker, for a manager and within one
+            # salesperson's customers: a page's keys are read from the index alone, however
+            # deep the page (archive_crm.pagination).
+            models.Index(fields=["code", "id"], name="customer_code_id_idx"),
+            models.Index(fields=["name", "id"], name="customer_name_id_idx"),
+            models.Index(fields=["salesperson", "code", "id"], name="customer_sales_code_idx"),
+            models.Index(fields=["salesperson", "name", "id"], name="customer_sales_name_idx"),
         ]
 
     def __str__(self):

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import is_manager, person_name
 from archive_crm.forms import add_service_error
+from archive_crm.pagination import ListPaginator
 from classification.lifecycle import (
     TimeSeries,
     TransactionProcess,
@@ -148,7 +148,7 @@ def customer_list(request):
         del filterset.form.fields["salesperson"]
     page_size = _page_size(request)
     customers = with_lifecycle(customers, windows=lifecycle_windows_for(request))
-    page = Paginator(customers, page_size).get_page(request.GET.get("page"))
+    page = ListPaginator(customers, page_size).get_page(request.GET.get("page"))
     today = timezone.localdate()
     for customer in page.object_list:
         customer.next_visit = customer_next_visit_on(customer, today)

@@ -7,7 +7,6 @@ them."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import is_manager, manager_required
 from archive_crm.forms import add_service_error
+from archive_crm.pagination import ListPaginator
 from classification.lifecycle import months_before
 from customers.models import Customer
 from investigations.filters import InvestigationFilter
@@ -66,7 +66,7 @@ def investigation_list(request):
         del filterset.form.fields["salesperson"]
     filterset.form.fields["customer"].widget = filterset.form.fields["customer"].hidden_widget()
     investigations = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    page = Paginator(investigations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(investigations, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "investigations/list.html",

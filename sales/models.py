@@ -119,8 +119,10 @@ class SalesRecord(models.Model):
         verbose_name = _("sales record")
         verbose_name_plural = _("sales records")
         indexes = [
-            # The analyses filter by period and group by customer or product.
-            models.Index(fields=["date"], name="sales_date_idx"),
+            # The analyses filter by period and group by customer or product; the lists sort
+            # newest first with the key as tie-breaker, read from this index alone however
+            # deep the page.
+            models.Index(fields=["date", "id"], name="sales_date_id_idx"),
             models.Index(fields=["customer", "date"], name="sales_customer_date_idx"),
             models.Index(fields=["product", "date"], name="sales_product_date_idx"),
         ]

@@ -2,13 +2,17 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+from archive_crm.pagination import ListPaginator
+
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """`?page=N`, with `?page_size=` up to 500 for integrations that read in bulk. A page size
     that is not a whole number from 1 to 500 is refused (400), as the schema says, rather
     than quietly replaced by the default (an empty one is the default); a page past the last
-    one is a 404."""
+    one is a 404. Pages are read as the site's pages are (`ListPaginator`): totally
+    ordered, and fast deep into a long list."""
 
+    django_paginator_class = ListPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

@@ -105,9 +105,14 @@ class SalesRecordViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_converter = "int"
 
     def get_queryset(self):
-        return SalesRecord.objects.filter(
-            customer__in=Customer.objects.visible_to(self.request.user)
-        ).select_related("customer", "product", "salesperson")
+        records = SalesRecord.objects.select_related("customer", "product", "salesperson")
+        visible = Customer.objects.visible_to(self.request.user)
+        # A scope of every customer (a manager's) narrows nothing: without the filter the
+        # database counts and pages the lines from their own indexes instead of matching
+        # millions of lines against every customer.
+        if visible.query.has_filters():
+            records = records.filter(customer__in=visible)
+        return records
 
 
 class SalesPerformanceView(generics.GenericAPIView):

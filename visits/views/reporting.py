@@ -8,7 +8,6 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import is_manager, is_sales, manager_required, person_name, salespeople
 from archive_crm.forms import DayField
+from archive_crm.pagination import ListPaginator
 from classification.models import VisitFrequency
 from dataexchange.formats import table_csv, table_xlsx
 from visits.reporting import (
@@ -119,7 +119,7 @@ class CompliancePeriodForm(forms.Form):
 
 
 def _page(request, rows):
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return ListPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # Compliance --------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ Every write goes through `visits.services`; these views translate between HTTP a
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.roles import is_manager, is_sales
+from archive_crm.pagination import ListPaginator
 from classification.services.routes import plan_for
 from customers.models import Channel
 from customers.selectors import customer_find_duplicates
@@ -108,7 +108,7 @@ def _page_size(request) -> int:
 @require_GET
 def report_list(request):
     """The salesperson's own reports, newest first, with their state and counts."""
-    page = Paginator(reports_of(request.user), _page_size(request)).get_page(
+    page = ListPaginator(reports_of(request.user), _page_size(request)).get_page(
         request.GET.get("page")
     )
     now = timezone.now()
