@@ -9,9 +9,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin, ImportExportModelAdmin
@@ -45,9 +42,8 @@ from customers.services import (
     customer_restore,
 )
 from dataexchange.formats import AutoEncodingCSV, EscapingCSV, EscapingXLSX
-from jobs.forms import ImportFileForm
+from jobs.admin import ImportJobAdminMixin
 from jobs.models import Job
-from jobs.tasks import import_job_start
 
 IMPORT_FORMATS = [AutoEncodingCSV, XLSX]
 EXPORT_FORMATS = [EscapingCSV, EscapingXLSX]
@@ -190,7 +186,12 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ExportMixin, ArchiveHistoryAdmin):
+class CustomerAdmin(ImportJobAdminMixin, ExportMixin, ArchiveHistoryAdmin):
+    import_kind = Job.Kind.CUSTOMER_IMPORT
+    import_resource = CustomerResource
+    import_columns = CUSTOMER_IMPORT_COLUMNS
+    import_title = _("Import customers")
+    import_template = "admin/customers/customer/import.html"
     form = CustomerAdminForm
     # The "Import" page is the project's own (`import_view`), as for sales records: the file
     # goes through `dataexchange.services.import_file` as a job. import-export wraps this
@@ -271,49 +272,6 @@ class CustomerAdmin(ExportMixin, ArchiveHistoryAdmin):
     def has_import_permission(self, request):
         # An import writes any card named by its code, whoever's it is: managers only.
         return is_manager(request.user)
-
-    def get_urls(self):
-        return [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="customers_customer_import",
-            ),
-            *super().get_urls(),
-        ]
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
-        return super().changelist_view(request, extra_context)
-
-    def import_view(self, request):
-        """Upload a customer file: it is kept in the shared storage and imported by a job
-        through the card services, all or nothing, every bad row named; the job's page
-        shows the progress and the report."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        if request.method == "POST":
-            form = ImportFileForm(request.POST, request.FILES, columns=CUSTOMER_IMPORT_COLUMNS)
-            if form.is_valid():
-                job = import_job_start(
-                    kind=Job.Kind.CUSTOMER_IMPORT,
-                    owner=request.user,
-                    resource=CustomerResource,
-                    upload=form.cleaned_data["file"],
-                    file_format=form.cleaned_data["file_format"],
-                    encoding=form.cleaned_data["encoding"].strip(),
-                    dry_run=form.cleaned_data["dry_run"],
-                )
-                return redirect(job)
-        else:
-            form = ImportFileForm(columns=CUSTOMER_IMPORT_COLUMNS)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Import customers"),
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/customers/customer/import.html", context)
 
     def save_model(self, request, obj, form, change):
         card_values = {name: form.cleaned_data[name] for name in form.fields if name in CARD_FIELDS}

@@ -1,8 +1,4 @@
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
@@ -10,9 +6,8 @@ from import_export.formats.base_formats import XLSX
 from accounts.roles import is_manager
 from customers.models import Customer
 from dataexchange.formats import AutoEncodingCSV, EscapingCSV, EscapingXLSX
-from jobs.forms import ImportFileForm
+from jobs.admin import ImportJobAdminMixin
 from jobs.models import Job
-from jobs.tasks import import_job_start
 from sales.models import Product, ProductCategory, SalesRecord
 from sales.resources import ProductCategoryResource, ProductResource, SalesRecordResource
 from sales.services import sales_records_delete
@@ -48,7 +43,12 @@ class ProductAdmin(ImportExportModelAdmin):
 
 
 @admin.register(SalesRecord)
-class SalesRecordAdmin(ExportMixin, admin.ModelAdmin):
+class SalesRecordAdmin(ImportJobAdminMixin, ExportMixin, admin.ModelAdmin):
+    import_kind = Job.Kind.SALES_IMPORT
+    import_resource = SalesRecordResource
+    import_columns = SALES_COLUMNS
+    import_title = _("Import sales records")
+    import_template = "admin/sales/salesrecord/import.html"
     """Sales lines are facts from the ERP: read-only here, loaded by import (the "Import"
     page streams the file through the bulk loader, all or nothing)."""
 
@@ -96,48 +96,5 @@ class SalesRecordAdmin(ExportMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         sales_records_delete(queryset=queryset, actor=request.user)
 
-    def get_urls(self):
-        return [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="sales_salesrecord_import",
-            ),
-            *super().get_urls(),
-        ]
-
     def has_import_permission(self, request) -> bool:
         return request.user.has_perm("sales.add_salesrecord")
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
-        return super().changelist_view(request, extra_context)
-
-    def import_view(self, request):
-        """Upload a sales file: it is kept in the shared storage and imported by a job, which
-        checks every row and loads either all lines or none, naming every bad row (row,
-        column, reason); the job's page shows the progress and the report."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        if request.method == "POST":
-            form = ImportFileForm(request.POST, request.FILES, columns=SALES_COLUMNS)
-            if form.is_valid():
-                job = import_job_start(
-                    kind=Job.Kind.SALES_IMPORT,
-                    owner=request.user,
-                    resource=SalesRecordResource,
-                    upload=form.cleaned_data["file"],
-                    file_format=form.cleaned_data["file_format"],
-                    encoding=form.cleaned_data["encoding"].strip(),
-                    dry_run=form.cleaned_data["dry_run"],
-                )
-                return redirect(job)
-        else:
-            form = ImportFileForm(columns=SALES_COLUMNS)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Import sales records"),
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/sales/salesrecord/import.html", context)
