@@ -15,6 +15,9 @@ from classification.lifecycle import (
 from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
 from customers.models import Contact, Customer
 
+# The shortest text a trigram index finds (pg_trgm indexes runs of three characters).
+TRIGRAM = 3
+
 
 class PersonChoiceField(ModelChoiceField):
     def label_from_instance(self, obj):
@@ -110,22 +113,23 @@ class CustomerFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        on_card = (
+            Q(name__icontains=value)
+            | Q(short_name__icontains=value)
+            | Q(code__icontains=value)
+            | Q(phone__icontains=value)
+        )
+        by_contact = Contact.objects.filter(name__icontains=value).values("customer_id").order_by()
+        if len(value) < TRIGRAM:
+            # Too short for the trigram indexes: the database reads the cards the other
+            # filters and the scope leave (a salesperson's own, say) and tests each.
+            return queryset.filter(on_card | Q(pk__in=by_contact))
         # The cards that match on their own columns, then those whose contact matches: two
         # parts, each of which an index serves on PostgreSQL (the trigram indexes of
         # customers' migration 0011); one OR across the card and a subquery would have the
         # database read every card.
-        on_card = (
-            Customer.objects.filter(
-                Q(name__icontains=value)
-                | Q(short_name__icontains=value)
-                | Q(code__icontains=value)
-                | Q(phone__icontains=value)
-            )
-            .values("pk")
-            .order_by()
-        )
-        by_contact = Contact.objects.filter(name__icontains=value).values("customer_id").order_by()
-        return queryset.filter(pk__in=on_card.union(by_contact))
+        matching = Customer.objects.filter(on_card).values("pk").order_by()
+        return queryset.filter(pk__in=matching.union(by_contact))
 
     def in_region(self, queryset, name, value):
         """A region includes its sub-regions at any depth."""
