@@ -19,9 +19,8 @@ from classification.lifecycle import (
     TransactionProcess,
     with_lifecycle,
 )
-from customers.filters import CustomerFilter
+from customers.filters import customers_filtered
 from customers.models import Customer
-from customers.selectors import customers_visible_to
 from dataexchange.formats import table_csv, table_xlsx
 from jobs.services import job_run, job_save_file
 
@@ -59,13 +58,7 @@ def customers_for_export(*, user, query: QueryDict, windows: LifecycleWindows | 
     """The customer list's rows as its exports hold them: the one scoping rule, then the
     list's FilterSet on `query` (a filter value that is not valid matches nothing), in the
     list's order with the key as tie-breaker, annotated with the lifecycle."""
-    filterset = CustomerFilter(query, queryset=customers_visible_to(user), request=None)
-    if not filterset.is_valid():
-        customers = filterset.queryset.none()
-    else:
-        customers = filterset.qs
-        if customers.query.order_by:
-            customers = customers.order_by(*customers.query.order_by, "pk")
+    _filterset, customers = customers_filtered(user=user, query=query)
     return with_lifecycle(customers, windows=windows)
 
 

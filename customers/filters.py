@@ -1,7 +1,7 @@
 """The customer filters, shared by the list page, its exports and the API."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField
 
@@ -14,6 +14,7 @@ from classification.lifecycle import (
 )
 from classification.models import CustomerType, GradeLevel, OwnershipForm, Region, Route
 from customers.models import Contact, Customer
+from customers.selectors import customers_visible_to
 
 # The shortest text a trigram index finds (pg_trgm indexes runs of three characters).
 TRIGRAM = 3
@@ -144,3 +145,17 @@ class CustomerFilter(django_filters.FilterSet):
     def in_transaction_process(self, queryset, name, value):
         value = None if value == self.filters[name].null_value else value
         return queryset.filter(lifecycle_windows_for(self.request).transaction_process_q(value))
+
+
+def customers_filtered(*, user, query, request=None) -> tuple[CustomerFilter, QuerySet]:
+    """The one scoping rule, then the shared FilterSet on `query` (the list, its exports
+    and their jobs agree): the FilterSet, for its form, and its rows in the list's order
+    with the key as tie-breaker (rows do not move between pages). A filter value that is not
+    valid (an unknown region, say) matches nothing rather than being ignored."""
+    filterset = CustomerFilter(query, queryset=customers_visible_to(user), request=request)
+    if not filterset.is_valid():
+        return filterset, filterset.queryset.none()
+    customers = filterset.qs
+    if customers.query.order_by:
+        customers = customers.order_by(*customers.query.order_by, "pk")
+    return filterset, customers

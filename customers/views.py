@@ -31,7 +31,7 @@ from customers.exports import (
     customer_list_export,
     customers_for_export,
 )
-from customers.filters import CustomerFilter
+from customers.filters import customers_filtered
 from customers.forms import ContactForm, CreditIncidentForm, CustomerCreateForm, CustomerForm
 from customers.models import CARD_SECTIONS, SECTION_LABELS, Channel, Customer
 from customers.panels import BELOW, SUMMARY, card_panels
@@ -41,7 +41,6 @@ from customers.selectors import (
     customer_get_for_user,
     customer_provenance,
     customer_timeline,
-    customers_visible_to,
 )
 from customers.services import (
     CardArchived,
@@ -90,26 +89,6 @@ ARCHIVED_READ_ONLY = _("This card is archived and read-only; restore it first.")
 # List and export ---------------------------------------------------------------------------
 
 
-def _filtered_customers(request):
-    """The one scoping rule, then the shared FilterSet (the list and its exports agree).
-    Returns the FilterSet and its rows; a filter value that is not valid (an unknown region,
-    say) matches nothing rather than being ignored."""
-    filterset = CustomerFilter(
-        request.GET, queryset=customers_visible_to(request.user), request=request
-    )
-    if not filterset.is_valid():
-        return filterset, filterset.queryset.none()
-    return filterset, _stable(filterset.qs)
-
-
-def _stable(queryset):
-    # Sorting by a column that is not unique (name, grade, ...) needs a tie-breaker, or rows
-    # could move between pages.
-    if queryset.query.order_by:
-        return queryset.order_by(*queryset.query.order_by, "pk")
-    return queryset
-
-
 def _page_size(request) -> int:
     try:
         size = int(request.GET.get("page_size", PAGE_SIZE_DEFAULT))
@@ -142,7 +121,7 @@ def _columns(request) -> list[Column]:
 
 
 def customer_list(request):
-    filterset, customers = _filtered_customers(request)
+    filterset, customers = customers_filtered(user=request.user, query=request.GET, request=request)
     if not is_manager(request.user):
         # Sales staff only ever see their own customers: choosing a salesperson means nothing.
         del filterset.form.fields["salesperson"]
