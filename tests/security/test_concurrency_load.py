@@ -23,6 +23,7 @@ from classification.services.grading import (
     regrade_apply_if_unchanged,
     regrade_preview,
 )
+from customers import services as customer_services
 from customers.models import Channel, Contact, Customer, FieldProvenance, GradeHistory
 from customers.resources import CustomerResource
 from customers.services import CardConflict, card_update, customer_create
@@ -247,6 +248,56 @@ def test_overlapping_imports_at_once_create_each_customer_once(salesperson):
         latest = customer.history.order_by("-history_id").first()
         assert (latest.phone, latest.version) == (customer.phone, customer.version)
         assert customer.phone.endswith(f"-{customer.code}")
+
+
+def _import_and_edit_race(monkeypatch, manager, pause):
+    """An import changing ten cards, and a person editing one of them from version 1, the
+    import held at `pause` (a function of customers.services) while the edit runs."""
+    RegionFactory(code="GZ")
+    for code in _codes(0, 9):
+        CustomerFactory(code=code, name=f"{code}旧名", phone="0")
+    edited = Customer.objects.get(code="N005")
+    data = _customers_file(_codes(0, 9), phone="A")
+    return race(
+        monkeypatch,
+        first=lambda: import_file(resource=CustomerResource, path_or_bytes=data, file_format="csv"),
+        second=lambda: card_update(
+            customer=edited,
+            changes={"name": "手工改名"},
+            actor=manager,
+            channel=Channel.MANUAL,
+            expected_version=1,
+        ),
+        pause=(customer_services, pause),
+    )
+
+
+def test_a_card_edited_after_an_import_read_it_fails_the_import_and_keeps_the_edit(
+    monkeypatch, manager, salesperson
+):
+    # Held after reading the cards' versions, before locking them for the write.
+    report, saved = _import_and_edit_race(monkeypatch, manager, "_chunks")
+
+    assert saved.version == 2
+    assert not report.written
+    [error] = report.errors
+    assert (error.row, error.column) == (7, "")  # N005, the file's sixth data row
+    assert "changed by someone else" in error.message
+    assert Customer.objects.get(code="N005").name == "手工改名"
+    assert not Customer.objects.filter(phone__startswith="A-").exists()
+
+
+def test_an_edit_while_an_import_holds_the_cards_waits_and_is_told_of_the_change(
+    monkeypatch, manager, salesperson
+):
+    # Held with the cards locked: the edit waits for the import to commit, then finds a
+    # newer version than the one it was made from.
+    with pytest.raises(CardConflict):
+        _import_and_edit_race(monkeypatch, manager, "_card_changes_checked")
+
+    card = Customer.objects.get(code="N005")
+    assert (card.name, card.phone, card.version) == ("N005贸易公司", "A-N005", 2)
+    assert Customer.objects.filter(phone__startswith="A-").count() == 10
 
 
 def test_overlapping_sales_loads_at_once_add_each_line_once():
